@@ -1,0 +1,99 @@
+# Burrow: one non-recursive Makefile. Each subsystem adds its programs and
+# objects in its own module.mk, so a change to one never touches another.
+#
+#   make            build every program into bin/
+#   make deps       install the Debian packages the build and tests need
+#   make run        start the whole service locally (store, DNS, ACME, edge)
+#   make check      run every test suite; ends with "N passed, N failed"
+#   make asan       the same under AddressSanitizer + UBSan (SANITIZE=1)
+#   make fuzz       build the libFuzzer targets and run each briefly
+#   make bench      run the benchmarks beside their real peers
+
+CC       ?= cc
+PKGS     := ldns libevent libevent_openssl openssl libcurl jansson sqlite3
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build/asan
+else
+BUILD    := build/release
+endif
+
+.DEFAULT_GOAL := all
+PROGRAMS :=
+ARCHIVES :=
+
+# $(call subsystem,DIR): DIR/*.c except the *main.c files, as one archive that
+# programs, unit tests and fuzz targets link.
+define subsystem
+$(1)_SRCS := $$(filter-out %main.c,$$(wildcard $(1)/*.c))
+$(1)_LIB  := $$(BUILD)/lib$(1).a
+$$($(1)_LIB): $$($(1)_SRCS:%.c=$$(BUILD)/%.o) $(2)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+
+# $(call program,NAME,MAIN_SOURCE,ARCHIVES): bin/NAME from its main file.
+define program
+PROGRAMS += bin/$(1)
+bin/$(1): $$(BUILD)/$(2:.c=.o) $(3) $$(BURROW_LIBS)
+	@mkdir -p bin
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+
+# common/ and the store: every program links them, last.
+$(eval $(call subsystem,db,$$(BUILD)/db/schema_sql.o))
+$(eval $(call subsystem,common))
+BURROW_LIBS := $(db_LIB) $(common_LIB)
+
+include cli/module.mk
+include dns/module.mk
+include acme/module.mk
+include tunnels/module.mk
+include tests/module.mk
+
+.PHONY: all deps run check asan fuzz bench clean
+all: $(PROGRAMS)
+
+# Rebuild everything when the flags change (plain and SANITIZE=1 builds
+# share bin/, so a stale binary of the other kind must never survive).
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Migrations live as plain .sql files; they are compiled in as strings.
+$(BUILD)/db/schema_sql.c: $(sort $(wildcard db/schema/*.sql)) db/schema/embed.sh
+	@mkdir -p $(@D)
+	sh db/schema/embed.sh $(sort $(wildcard db/schema/*.sql)) > $@
+$(BUILD)/db/schema_sql.o: $(BUILD)/db/schema_sql.c $(BUILD)/.flags
+	$(CC) $(CFLAGS) -c $< -o $@
+
+deps:
+	@sh tests/deps.sh
+
+run: deps all
+	sh deploy/run-local.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) test-programs
+	BUILD=$(BUILD) sh tests/run.sh
+
+asan:
+	$(MAKE) check SANITIZE=1
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,1 @@
+# bin/burrow-acme: the RFC 8555 client.

@@ -1,0 +1,36 @@
+/*
+ * netaddr.h: "HOST:PORT" and "[V6]:PORT" as typed on command lines.
+ */
+#ifndef BURROW_NETADDR_H
+#define BURROW_NETADDR_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define NETADDR_HOST_MAX 254
+
+struct netaddr_hostport {
+	char host[NETADDR_HOST_MAX + 1]; /* without brackets */
+	uint16_t port;
+};
+
+/* Splits "host:port", "1.2.3.4:port" or "[v6]:port"; the port must be
+ * 1-65535 and the host an IP literal or a valid host name.
+ * Returns BURROW_OK or BURROW_ERR_INVALID. */
+int netaddr_parse_hostport(const char *in, struct netaddr_hostport *out);
+
+/* Parses a numeric "ADDR:PORT" / "[V6]:PORT" into a sockaddr for bind().
+ * Returns BURROW_OK or BURROW_ERR_INVALID. */
+int netaddr_parse_listen(const char *in, struct sockaddr_storage *ss, socklen_t *len);
+
+/* True if host is an IP literal, "localhost" or a valid host name. */
+int netaddr_host_valid(const char *host);
+
+/* 4 or 6 if s is an IPv4 or IPv6 literal, else 0. */
+int netaddr_ip_family(const char *s);
+
+/* Parses a port range "LO-HI" (1 <= LO <= HI <= 65535).
+ * Returns BURROW_OK or BURROW_ERR_INVALID. */
+int netaddr_parse_port_range(const char *in, uint16_t *lo, uint16_t *hi);
+
+#endif

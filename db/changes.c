@@ -1,0 +1,48 @@
+/*
+ * changes.c: reading the change log that triggers fill on every write.
+ */
+#include "common/error.h"
+#include "db/internal.h"
+
+int
+store_change_max(struct store *s, int64_t *seq)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM changes";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read change log");
+}
+
+int
+store_change_since(struct store *s, int64_t after, store_change_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT seq, coalesce(zone_id, 0), name, op FROM changes "
+	    "WHERE seq > ? ORDER BY seq";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_change c;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, after);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		c.seq = sqlite3_column_int64(stmt, 0);
+		c.zone_id = sqlite3_column_int64(stmt, 1);
+		store_column_text(stmt, 2, c.name, sizeof(c.name));
+		store_column_text(stmt, 3, c.op, sizeof(c.op));
+		if ((ret = cb(&c, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "read change log");
+	sqlite3_reset(stmt);
+	return ret;
+}

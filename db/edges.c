@@ -1,0 +1,96 @@
+/*
+ * edges.c: the edge addresses every tunnel name resolves to.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/netaddr.h"
+#include "db/internal.h"
+
+/* Canonical text of an IP literal, so "::0:1" and "::1" are one edge. */
+static int
+canonical_ip(const char *in, int *family, char *out, size_t outsz)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	*family = netaddr_ip_family(in);
+	if (*family == 0)
+		return BURROW_ERR_INVALID;
+	inet_pton(*family == 4 ? AF_INET : AF_INET6, in, buf);
+	return inet_ntop(*family == 4 ? AF_INET : AF_INET6, buf, out, (socklen_t)outsz)
+	    != NULL ? BURROW_OK : BURROW_ERR_INVALID;
+}
+
+int
+store_edge_add(struct store *s, const char *address)
+{
+	static const char sql[] =
+	    "INSERT INTO edges(address, family, created_at) VALUES (?, ?, ?)";
+	sqlite3_stmt *stmt;
+	char canon[48];
+	int family, rc;
+
+	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
+		    address != NULL ? address : "");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, family);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return BURROW_OK;
+	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		return store_fail(s, BURROW_ERR_EXISTS, "edge %s already exists", canon);
+	return store_sql_error(s, rc, "insert edge");
+}
+
+int
+store_edge_remove(struct store *s, const char *address)
+{
+	static const char sql[] = "DELETE FROM edges WHERE address = ?";
+	sqlite3_stmt *stmt;
+	char canon[48];
+	int family, rc;
+
+	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
+		    address != NULL ? address : "");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "delete edge");
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no edge %s", canon) : BURROW_OK;
+}
+
+int
+store_edge_list(struct store *s, store_edge_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT id, address, family FROM edges ORDER BY family, id";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_edge e;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(stmt, 0);
+		store_column_text(stmt, 1, e.address, sizeof(e.address));
+		e.family = sqlite3_column_int(stmt, 2);
+		if ((ret = cb(&e, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list edges");
+	sqlite3_reset(stmt);
+	return ret;
+}

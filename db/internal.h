@@ -1,0 +1,64 @@
+/*
+ * internal.h: what the files of db/ share; nothing outside db/ includes it.
+ */
+#ifndef BURROW_DB_INTERNAL_H
+#define BURROW_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "db/store.h"
+
+#define STORE_STMT_MAX 128
+
+struct store {
+	sqlite3 *db;
+	int readonly;
+	char errmsg[512];
+	/* Statements prepared once, looked up by the address of their SQL text
+	 * (each is a static string next to the function that runs it). */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} stmts[STORE_STMT_MAX];
+	int nstmts;
+};
+
+/* The prepared statement for sql, reset and with bindings cleared; NULL on
+ * failure (errmsg set).  Owned by s: callers sqlite3_reset() it when done so
+ * no read snapshot stays open. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Writers take the write lock up front
+ * so two processes never deadlock upgrading a read lock. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Records a message for store_errmsg() and returns err. */
+int store_fail(struct store *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Maps a failed sqlite3 call (rc) to a Burrow code, recording what failed.
+ * Unique violations become BURROW_ERR_EXISTS, other constraints
+ * BURROW_ERR_INVALID, SQLITE_BUSY BURROW_ERR_BUSY, the rest BURROW_ERR_IO. */
+int store_sql_error(struct store *s, int rc, const char *what);
+
+/* Copies column col of stmt as text into out (size outsz), "" for NULL. */
+void store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz);
+
+/* Runs a one-shot statement that takes no parameters and returns no rows. */
+int store_exec(struct store *s, const char *sql);
+
+/* The zone row behind a SELECT of STORE_ZONE_COLUMNS starting at column 0. */
+#define STORE_ZONE_COLUMNS \
+	"z.id, z.name, z.kind, z.workspace, z.state, z.reason, z.checked_at, " \
+	"z.ttl, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry, " \
+	"z.soa_expire, z.soa_minimum, z.created_at, " \
+	"(SELECT max(seq) FROM changes c WHERE c.zone_id = z.id OR c.zone_id IS NULL)"
+void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
+
+/* Migrations generated from the .sql files in db/schema. */
+extern const char *const store_migrations[];
+extern const size_t store_migration_count;
+
+#endif

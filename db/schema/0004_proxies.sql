@@ -1,0 +1,60 @@
+-- Version 4: WireGuard exit pools.  A proxy has 1 to 5 static IPs; each IP
+-- has its own WireGuard key pair, UDP port and peer-address blocks; each
+-- workload is a peer of one IP.
+
+CREATE TABLE proxies (
+	id         INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	workspace  TEXT NOT NULL,
+	plan       TEXT NOT NULL CHECK (plan IN ('team', 'enterprise')),
+	created_at INTEGER NOT NULL,
+	UNIQUE (workspace, name)
+);
+
+CREATE TABLE proxy_ips (
+	id          INTEGER PRIMARY KEY,
+	proxy_id    INTEGER NOT NULL REFERENCES proxies(id) ON DELETE CASCADE,
+	address     TEXT NOT NULL UNIQUE,     -- the static egress IP
+	node        TEXT NOT NULL DEFAULT '', -- exit node hosting it
+	private_key TEXT NOT NULL,            -- base64 X25519, never printed
+	public_key  TEXT NOT NULL,
+	listen_port INTEGER NOT NULL UNIQUE CHECK (listen_port BETWEEN 1 AND 65535),
+	peer_cidr4  TEXT NOT NULL,
+	peer_cidr6  TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE proxy_peers (
+	id             INTEGER PRIMARY KEY,
+	proxy_ip_id    INTEGER NOT NULL REFERENCES proxy_ips(id) ON DELETE CASCADE,
+	public_key     TEXT NOT NULL,
+	address4       TEXT NOT NULL,
+	address6       TEXT NOT NULL DEFAULT '',
+	block_network  INTEGER NOT NULL DEFAULT 0 CHECK (block_network IN (0, 1)),
+	cidr_allowlist TEXT NOT NULL DEFAULT '',
+	connected      INTEGER NOT NULL DEFAULT 1 CHECK (connected IN (0, 1)),
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	UNIQUE (proxy_ip_id, public_key),
+	UNIQUE (proxy_ip_id, address4)
+);
+
+CREATE TABLE proxy_changes (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	at  INTEGER NOT NULL
+);
+CREATE TRIGGER proxy_ips_add AFTER INSERT ON proxy_ips BEGIN
+	INSERT INTO proxy_changes(at) VALUES (unixepoch());
+END;
+CREATE TRIGGER proxy_ips_del AFTER DELETE ON proxy_ips BEGIN
+	INSERT INTO proxy_changes(at) VALUES (unixepoch());
+END;
+CREATE TRIGGER proxy_peers_add AFTER INSERT ON proxy_peers BEGIN
+	INSERT INTO proxy_changes(at) VALUES (unixepoch());
+END;
+CREATE TRIGGER proxy_peers_update AFTER UPDATE ON proxy_peers BEGIN
+	INSERT INTO proxy_changes(at) VALUES (unixepoch());
+END;
+CREATE TRIGGER proxy_peers_del AFTER DELETE ON proxy_peers BEGIN
+	INSERT INTO proxy_changes(at) VALUES (unixepoch());
+END;

@@ -1,0 +1,46 @@
+/*
+ * settings.c: small key/value settings (tcp port range, ...).
+ */
+#include <stdio.h>
+
+#include "common/error.h"
+#include "db/internal.h"
+
+int
+store_setting_get(struct store *s, const char *key, const char *def,
+                  char *out, size_t outsz)
+{
+	static const char sql[] = "SELECT value FROM settings WHERE key = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		store_column_text(stmt, 0, out, outsz);
+	else
+		snprintf(out, outsz, "%s", def != NULL ? def : "");
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? BURROW_OK
+	    : store_sql_error(s, rc, "read setting");
+}
+
+int
+store_setting_set(struct store *s, const char *key, const char *value)
+{
+	static const char sql[] =
+	    "INSERT INTO settings(key, value) VALUES (?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "write setting");
+}

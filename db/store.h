@@ -1,0 +1,233 @@
+/*
+ * store.h: the Burrow store, one SQLite file shared by every program.
+ *
+ * All SQL lives in db/.  Every write is one transaction: it happens whole or
+ * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
+ * BURROW_ERR_INVALID with store_errmsg() naming what was wrong.
+ * Readers on a hot path (burrow-dns, burrow-edge) keep their own index and
+ * poll store_change_max() to learn what to re-read.
+ *
+ * This header covers opening, zones, tunnels, records, edges, settings and the
+ * change log.  ACME and certificates: store_cert.h; connect-token and TSIG
+ * secrets: store_secret.h; proxies: store_proxy.h.
+ */
+#ifndef BURROW_STORE_H
+#define BURROW_STORE_H
+
+#include <stdint.h>
+
+#include "common/names.h"
+
+struct store;
+
+enum store_open_flags {
+	STORE_CREATE = 1 << 0,   /* create the file if missing */
+	STORE_READONLY = 1 << 1, /* a reader: no migration, no writes */
+};
+
+/* Opens (and with STORE_CREATE creates) the store at path, applying pending
+ * migrations.  On success *out is the caller's, freed by store_close().
+ * Errors: BURROW_ERR_NOTFOUND (no file and no STORE_CREATE), BURROW_ERR_SCHEMA
+ * (file from a newer Burrow), BURROW_ERR_IO, BURROW_ERR_NOMEM.  On failure
+ * errmsg (if not NULL, size errsz) says why. */
+int store_open(const char *path, int flags, struct store **out,
+               char *errmsg, size_t errsz);
+
+/* Closes the store; NULL is fine. */
+void store_close(struct store *s);
+
+/* The detail of the last error on s, "" if none.  Owned by s. */
+const char *store_errmsg(const struct store *s);
+
+/* The schema version this program writes, and the version of an open store. */
+int store_schema_latest(void);
+int store_schema_version(struct store *s);
+
+/* Opens a store at path migrated only up to version (for tests of the
+ * migration path).  Same ownership and errors as store_open(). */
+int store_open_at_version(const char *path, int version, struct store **out);
+
+/* ---- settings ---- */
+
+/* Copies the value of key into out (size outsz), or def if unset.
+ * Returns BURROW_OK or BURROW_ERR_IO. */
+int store_setting_get(struct store *s, const char *key, const char *def,
+                      char *out, size_t outsz);
+int store_setting_set(struct store *s, const char *key, const char *value);
+
+/* ---- zones ---- */
+
+enum store_zone_kind { STORE_ZONE_BASE, STORE_ZONE_CUSTOM };
+
+struct store_zone {
+	int64_t id;
+	char name[NAMES_MAX + 1];
+	enum store_zone_kind kind;
+	char workspace[64];
+	char state[16];      /* active, pending, delegated, missing-ns, ... */
+	char reason[256];    /* why the last delegation check said so */
+	int64_t checked_at;
+	uint32_t ttl;        /* TTL of the zone's own records */
+	char soa_mname[NAMES_MAX + 1];
+	char soa_rname[NAMES_MAX + 1];
+	uint32_t soa_refresh, soa_retry, soa_expire, soa_minimum;
+	uint32_t serial;     /* from the change log */
+	int64_t created_at;
+};
+
+struct store_init_params {
+	const char *zone;        /* base zone, e.g. "w.modal.host" */
+	const char *const *ns;   /* NS host names */
+	int ns_count;
+	const char *edge_ipv4;   /* may be NULL */
+	const char *edge_ipv6;   /* may be NULL */
+	uint16_t tcp_port_min, tcp_port_max;
+};
+
+/* Creates the base zone with its NS set, edge addresses and port range.
+ * Idempotent: if the base zone already exists with this name, changes
+ * nothing and returns BURROW_OK; a different base zone is BURROW_ERR_EXISTS. */
+int store_init(struct store *s, const struct store_init_params *p);
+
+/* Looks a zone up by canonical name.  BURROW_ERR_NOTFOUND if absent. */
+int store_zone_get(struct store *s, const char *name, struct store_zone *out);
+
+/* The base zone.  BURROW_ERR_NOTFOUND if the store was never initialised. */
+int store_zone_base(struct store *s, struct store_zone *out);
+
+/* The zone that name falls in (longest suffix).  BURROW_ERR_NOTFOUND if none. */
+int store_zone_for_name(struct store *s, const char *name, struct store_zone *out);
+
+/* Calls cb for each zone in name order; a non-zero return from cb stops the
+ * walk and is returned.  The struct is valid only during the call. */
+typedef int (*store_zone_cb)(const struct store_zone *z, void *ctx);
+int store_zone_list(struct store *s, store_zone_cb cb, void *ctx);
+
+/* Calls cb with each NS host of the zone, in order. */
+typedef int (*store_name_cb)(const char *name, void *ctx);
+int store_zone_ns_list(struct store *s, int64_t zone_id, store_name_cb cb, void *ctx);
+
+/* Registers a customer domain (state 'pending') served with the base zone's
+ * NS set.  Refuses (BURROW_ERR_REFUSED) a name that equals, contains or lies
+ * inside an existing zone; BURROW_ERR_EXISTS for the same name again. */
+int store_domain_add(struct store *s, const char *name, const char *workspace,
+                     struct store_zone *out);
+
+/* Removes a customer domain and its records.  BURROW_ERR_NOTFOUND if absent,
+ * BURROW_ERR_REFUSED for the base zone or while tunnels still use it. */
+int store_domain_remove(struct store *s, const char *name);
+
+/* Stores the result of a delegation check. */
+int store_domain_set_state(struct store *s, const char *name, const char *state,
+                           const char *reason);
+
+/* ---- tunnels ---- */
+
+enum store_tunnel_kind { STORE_TUNNEL_TLS, STORE_TUNNEL_H2, STORE_TUNNEL_TCP };
+
+struct store_tunnel {
+	int64_t id;
+	char hostname[NAMES_MAX + 1];
+	int64_t zone_id;
+	char zone[NAMES_MAX + 1];
+	char target_host[NAMES_MAX + 1];
+	uint16_t target_port;
+	enum store_tunnel_kind kind;
+	uint16_t public_port;  /* kind tcp only, else 0 */
+	int connect_token;
+	char workspace[64];
+	int64_t created_at;
+	int64_t expires_at;    /* 0: never */
+};
+
+struct store_tunnel_spec {
+	const char *zone;        /* NULL: the base zone */
+	const char *target_host;
+	uint16_t target_port;
+	enum store_tunnel_kind kind;
+	int connect_token;
+	const char *workspace;   /* may be NULL */
+	int64_t expires_at;
+};
+
+/* Creates a tunnel with a fresh random label under the zone (retrying on a
+ * collision) and, for kind tcp, a free public port from the configured range.
+ * Errors: BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable:
+ * a customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
+int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
+                        struct store_tunnel *out);
+
+int store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out);
+
+/* Removes a tunnel.  BURROW_ERR_NOTFOUND if absent. */
+int store_tunnel_remove(struct store *s, const char *hostname);
+
+/* Calls cb for each tunnel (of zone_id, or all if zone_id is 0). */
+typedef int (*store_tunnel_cb)(const struct store_tunnel *t, void *ctx);
+int store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ctx);
+
+const char *store_tunnel_kind_name(enum store_tunnel_kind kind);
+/* Returns BURROW_OK or BURROW_ERR_INVALID for an unknown kind name. */
+int store_tunnel_kind_parse(const char *name, enum store_tunnel_kind *kind);
+
+/* ---- extra records (TXT, CAA, A, AAAA, CNAME, MX, SRV) ---- */
+
+struct store_record {
+	int64_t id;
+	int64_t zone_id;
+	char name[NAMES_MAX + 1];
+	char type[16];
+	uint32_t ttl;
+	char rdata[4096];   /* presentation form */
+};
+
+/* Adds a record after checking with ldns that "name ttl IN type rdata" is a
+ * valid RR inside a zone of ours.  Errors: BURROW_ERR_INVALID (bad type or
+ * rdata), BURROW_ERR_NOTFOUND (no zone), BURROW_ERR_EXISTS (same RR). */
+int store_record_add(struct store *s, const char *name, const char *type,
+                     uint32_t ttl, const char *rdata, struct store_record *out);
+
+/* Removes one record by id.  BURROW_ERR_NOTFOUND if absent. */
+int store_record_remove(struct store *s, int64_t id);
+
+/* Removes every record with this name and type (rdata NULL) or this exact
+ * RR.  *removed (may be NULL) gets the count; none is BURROW_ERR_NOTFOUND. */
+int store_record_remove_match(struct store *s, const char *name, const char *type,
+                              const char *rdata, int *removed);
+
+typedef int (*store_record_cb)(const struct store_record *r, void *ctx);
+/* Each record of zone_id (0: all), or only those named name if not NULL. */
+int store_record_list(struct store *s, int64_t zone_id, const char *name,
+                      store_record_cb cb, void *ctx);
+
+/* ---- edge addresses ---- */
+
+struct store_edge {
+	int64_t id;
+	char address[48];
+	int family;   /* 4 or 6 */
+};
+
+/* Errors: BURROW_ERR_INVALID (not an IP literal), BURROW_ERR_EXISTS. */
+int store_edge_add(struct store *s, const char *address);
+int store_edge_remove(struct store *s, const char *address);
+typedef int (*store_edge_cb)(const struct store_edge *e, void *ctx);
+int store_edge_list(struct store *s, store_edge_cb cb, void *ctx);
+
+/* ---- change log ---- */
+
+struct store_change {
+	int64_t seq;
+	int64_t zone_id;    /* 0: applies to every zone (edges) */
+	char name[NAMES_MAX + 1];
+	char op[8];         /* add, del, update */
+};
+
+/* The newest sequence number, 0 for an empty log. */
+int store_change_max(struct store *s, int64_t *seq);
+
+/* Calls cb for each change with seq > after, oldest first. */
+typedef int (*store_change_cb)(const struct store_change *c, void *ctx);
+int store_change_since(struct store *s, int64_t after, store_change_cb cb, void *ctx);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * tunnels.c: tunnels with their random hostnames and public TCP ports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "common/error.h"
+#include "common/netaddr.h"
+#include "db/internal.h"
+
+/* A collision among 36^14 labels is all but impossible; a few retries cover
+ * a broken RNG being reported instead of looping forever. */
+#define NAME_ATTEMPTS 8
+#define PORT_RANDOM_ATTEMPTS 32
+
+static const char *const kind_names[] = { "tls", "h2", "tcp" };
+
+const char *
+store_tunnel_kind_name(enum store_tunnel_kind kind)
+{
+	return (unsigned)kind < 3 ? kind_names[kind] : "?";
+}
+
+int
+store_tunnel_kind_parse(const char *name, enum store_tunnel_kind *kind)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (name != NULL && strcmp(name, kind_names[i]) == 0) {
+			*kind = (enum store_tunnel_kind)i;
+			return BURROW_OK;
+		}
+	}
+	return BURROW_ERR_INVALID;
+}
+
+#define TUNNEL_COLUMNS \
+	"t.id, t.hostname, t.zone_id, z.name, t.target_host, t.target_port, " \
+	"t.kind, coalesce(t.public_port, 0), t.connect_token, t.workspace, " \
+	"t.created_at, t.expires_at"
+
+static void
+tunnel_from_row(sqlite3_stmt *stmt, struct store_tunnel *t)
+{
+	char kind[8];
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(stmt, 0);
+	store_column_text(stmt, 1, t->hostname, sizeof(t->hostname));
+	t->zone_id = sqlite3_column_int64(stmt, 2);
+	store_column_text(stmt, 3, t->zone, sizeof(t->zone));
+	store_column_text(stmt, 4, t->target_host, sizeof(t->target_host));
+	t->target_port = (uint16_t)sqlite3_column_int(stmt, 5);
+	store_column_text(stmt, 6, kind, sizeof(kind));
+	if (store_tunnel_kind_parse(kind, &t->kind) != BURROW_OK)
+		t->kind = STORE_TUNNEL_TLS;
+	t->public_port = (uint16_t)sqlite3_column_int(stmt, 7);
+	t->connect_token = sqlite3_column_int(stmt, 8);
+	store_column_text(stmt, 9, t->workspace, sizeof(t->workspace));
+	t->created_at = sqlite3_column_int64(stmt, 10);
+	t->expires_at = sqlite3_column_int64(stmt, 11);
+}
+
+static int
+port_taken(struct store *s, unsigned port, int *taken)
+{
+	static const char sql[] = "SELECT 1 FROM tunnels WHERE public_port = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int(stmt, 1, (int)port);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "check port");
+	*taken = rc == SQLITE_ROW;
+	return BURROW_OK;
+}
+
+/* Picks a free public port at random from the configured range, falling back
+ * to a scan so a nearly full range still finds its last free ports.
+ * Only in a write transaction, so the pick cannot race another writer. */
+static int
+pick_port(struct store *s, uint16_t *out)
+{
+	char range[32];
+	uint16_t lo, hi;
+	uint32_t r, span, i;
+	int rc, taken = 1;
+
+	if ((rc = store_setting_get(s, "tcp_port_range", "20000-29999", range,
+	    sizeof(range))) != BURROW_OK)
+		return rc;
+	if (netaddr_parse_port_range(range, &lo, &hi) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "bad tcp_port_range '%s'", range);
+	span = (uint32_t)hi - lo + 1;
+	for (i = 0; i < PORT_RANDOM_ATTEMPTS && taken; i++) {
+		if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+			return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+		*out = (uint16_t)(lo + r % span);
+		if ((rc = port_taken(s, *out, &taken)) != BURROW_OK)
+			return rc;
+	}
+	for (i = 0; i < span && taken; i++) {
+		*out = (uint16_t)(lo + i);
+		if ((rc = port_taken(s, *out, &taken)) != BURROW_OK)
+			return rc;
+	}
+	return taken ? store_fail(s, BURROW_ERR_FULL, "no free port in %s", range) : BURROW_OK;
+}
+
+static int
+resolve_zone(struct store *s, const char *zone, struct store_zone *z)
+{
+	char canon[NAMES_MAX + 1];
+	int rc;
+
+	if (zone == NULL)
+		return store_zone_base(s, z);
+	if (names_canonical(zone, 0, canon) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid zone name '%s'", zone);
+	rc = store_zone_get(s, canon, z);
+	if (rc != BURROW_OK)
+		return rc;
+	if (z->kind == STORE_ZONE_CUSTOM && strcmp(z->state, "delegated") != 0)
+		return store_fail(s, BURROW_ERR_REFUSED,
+		    "domain %s is %s, not delegated: tunnels need a verified delegation",
+		    z->name, z->state);
+	return BURROW_OK;
+}
+
+/* Inserts one tunnel under a fresh label; *collided if the name was taken. */
+static int
+insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
+              const struct store_zone *z, uint16_t port, char *hostname,
+              int *collided)
+{
+	static const char sql[] =
+	    "INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, "
+	    "public_port, connect_token, workspace, created_at, expires_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	char label[NAMES_LABEL_LEN + 1];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*collided = 0;
+	if (names_random_label(label) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+	if ((size_t)snprintf(hostname, NAMES_MAX + 1, "%s.%s", label, z->name) > NAMES_MAX)
+		return store_fail(s, BURROW_ERR_INVALID, "zone name too long for a tunnel");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, z->id);
+	sqlite3_bind_text(stmt, 3, spec->target_host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4, spec->target_port);
+	sqlite3_bind_text(stmt, 5, kind_names[spec->kind], -1, SQLITE_STATIC);
+	if (spec->kind == STORE_TUNNEL_TCP)
+		sqlite3_bind_int(stmt, 6, port);
+	else
+		sqlite3_bind_null(stmt, 6);
+	sqlite3_bind_int(stmt, 7, spec->connect_token ? 1 : 0);
+	sqlite3_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 10, spec->expires_at);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return BURROW_OK;
+	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+		*collided = 1;
+		return BURROW_OK;
+	}
+	return store_sql_error(s, rc, "insert tunnel");
+}
+
+static int
+check_spec(struct store *s, const struct store_tunnel_spec *spec)
+{
+	if ((unsigned)spec->kind > STORE_TUNNEL_TCP)
+		return store_fail(s, BURROW_ERR_INVALID, "unknown tunnel kind");
+	if (spec->target_port == 0)
+		return store_fail(s, BURROW_ERR_INVALID, "target port must be 1-65535");
+	if (spec->target_host == NULL || !netaddr_host_valid(spec->target_host))
+		return store_fail(s, BURROW_ERR_INVALID, "invalid target host '%s'",
+		    spec->target_host != NULL ? spec->target_host : "");
+	if (spec->workspace != NULL && strlen(spec->workspace) >= 64)
+		return store_fail(s, BURROW_ERR_INVALID, "workspace name too long");
+	return BURROW_OK;
+}
+
+int
+store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
+                    struct store_tunnel *out)
+{
+	struct store_zone z;
+	char hostname[NAMES_MAX + 1];
+	uint16_t port = 0;
+	int rc, attempt, collided = 1;
+
+	if ((rc = check_spec(s, spec)) != BURROW_OK)
+		return rc;
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = resolve_zone(s, spec->zone, &z)) != BURROW_OK)
+		goto out;
+	if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
+		goto out;
+	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++)
+		if ((rc = insert_tunnel(s, spec, &z, port, hostname, &collided)) != BURROW_OK)
+			goto out;
+	if (collided) {
+		rc = store_fail(s, BURROW_ERR_FULL, "no unique hostname after %d tries",
+		    NAME_ATTEMPTS);
+		goto out;
+	}
+	rc = store_commit(s);
+out:
+	if (rc != BURROW_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return out != NULL ? store_tunnel_get(s, hostname, out) : BURROW_OK;
+}
+
+int
+store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out)
+{
+	static const char sql[] =
+	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
+	    "WHERE t.hostname = lower(?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		tunnel_from_row(stmt, out);
+		rc = BURROW_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname);
+	} else {
+		rc = store_sql_error(s, rc, "read tunnel");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_tunnel_remove(struct store *s, const char *hostname)
+{
+	static const char sql[] = "DELETE FROM tunnels WHERE hostname = lower(?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "delete tunnel");
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname) : BURROW_OK;
+}
+
+int
+store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
+	    "WHERE ?1 = 0 OR t.zone_id = ?1 ORDER BY t.id";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_tunnel t;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, zone_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		tunnel_from_row(stmt, &t);
+		if ((ret = cb(&t, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list tunnels");
+	sqlite3_reset(stmt);
+	return ret;
+}

@@ -1,0 +1,442 @@
+/*
+ * zones.c: the base zone, customer domains and their NS sets.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/netaddr.h"
+#include "db/internal.h"
+
+static const char *const zone_kind_names[] = { "base", "custom" };
+
+void
+store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z)
+{
+	char kind[16];
+
+	memset(z, 0, sizeof(*z));
+	z->id = sqlite3_column_int64(stmt, 0);
+	store_column_text(stmt, 1, z->name, sizeof(z->name));
+	store_column_text(stmt, 2, kind, sizeof(kind));
+	z->kind = strcmp(kind, "base") == 0 ? STORE_ZONE_BASE : STORE_ZONE_CUSTOM;
+	store_column_text(stmt, 3, z->workspace, sizeof(z->workspace));
+	store_column_text(stmt, 4, z->state, sizeof(z->state));
+	store_column_text(stmt, 5, z->reason, sizeof(z->reason));
+	z->checked_at = sqlite3_column_int64(stmt, 6);
+	z->ttl = (uint32_t)sqlite3_column_int64(stmt, 7);
+	store_column_text(stmt, 8, z->soa_mname, sizeof(z->soa_mname));
+	store_column_text(stmt, 9, z->soa_rname, sizeof(z->soa_rname));
+	z->soa_refresh = (uint32_t)sqlite3_column_int64(stmt, 10);
+	z->soa_retry = (uint32_t)sqlite3_column_int64(stmt, 11);
+	z->soa_expire = (uint32_t)sqlite3_column_int64(stmt, 12);
+	z->soa_minimum = (uint32_t)sqlite3_column_int64(stmt, 13);
+	z->created_at = sqlite3_column_int64(stmt, 14);
+	/* RFC 1982 serial arithmetic wraps, so the low 32 bits suffice. */
+	z->serial = (uint32_t)sqlite3_column_int64(stmt, 15);
+}
+
+/* Steps a SELECT of one zone row into out. */
+static int
+zone_one(struct store *s, sqlite3_stmt *stmt, struct store_zone *out, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW) {
+		store_zone_from_row(stmt, out);
+		rc = BURROW_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no zone %s", what);
+	} else {
+		rc = store_sql_error(s, rc, "read zone");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_zone_get(struct store *s, const char *name, struct store_zone *out)
+{
+	static const char sql[] =
+	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z WHERE z.name = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	return zone_one(s, stmt, out, name);
+}
+
+int
+store_zone_base(struct store *s, struct store_zone *out)
+{
+	static const char sql[] =
+	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z WHERE z.kind = 'base'";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	return zone_one(s, stmt, out, "(base zone; run 'burrow init')");
+}
+
+int
+store_zone_for_name(struct store *s, const char *name, struct store_zone *out)
+{
+	/* The longest zone name that is a suffix of name on a label boundary. */
+	static const char sql[] =
+	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z "
+	    "WHERE ?1 = z.name OR substr(?1, -length(z.name) - 1) = '.' || z.name "
+	    "ORDER BY length(z.name) DESC LIMIT 1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	return zone_one(s, stmt, out, name);
+}
+
+int
+store_zone_list(struct store *s, store_zone_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z ORDER BY z.name";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_zone z;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_zone_from_row(stmt, &z);
+		if ((ret = cb(&z, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list zones");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int
+store_zone_ns_list(struct store *s, int64_t zone_id, store_name_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT host FROM zone_ns WHERE zone_id = ? ORDER BY position, host";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	char host[NAMES_MAX + 1];
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, zone_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		store_column_text(stmt, 0, host, sizeof(host));
+		if ((ret = cb(host, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list NS");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+static int
+insert_zone(struct store *s, const char *name, enum store_zone_kind kind,
+            const char *workspace, const char *state, const char *mname,
+            int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO zones(name, kind, workspace, state, soa_mname, soa_rname, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	char rname[NAMES_MAX + 1];
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	/* hostmaster.<zone>, shortened if the zone name is already long. */
+	if ((size_t)snprintf(rname, sizeof(rname), "hostmaster.%s", name) >= sizeof(rname))
+		snprintf(rname, sizeof(rname), "%s", name);
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, zone_kind_names[kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, workspace != NULL ? workspace : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, mname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, rname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE
+		    ? store_fail(s, BURROW_ERR_EXISTS, "zone %s already exists", name)
+		    : store_sql_error(s, rc, "insert zone");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return BURROW_OK;
+}
+
+static int
+insert_ns(struct store *s, int64_t zone_id, int position, const char *host)
+{
+	static const char sql[] =
+	    "INSERT INTO zone_ns(zone_id, position, host) VALUES (?, ?, ?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	char canon[NAMES_MAX + 1];
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	if (names_canonical(host, 0, canon) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid NS host name '%s'", host);
+	sqlite3_bind_int64(stmt, 1, zone_id);
+	sqlite3_bind_int(stmt, 2, position);
+	sqlite3_bind_text(stmt, 3, canon, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return BURROW_OK;
+	return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY
+	    ? store_fail(s, BURROW_ERR_INVALID, "NS host %s listed twice", canon)
+	    : store_sql_error(s, rc, "insert NS");
+}
+
+static int
+init_settings(struct store *s, const struct store_init_params *p)
+{
+	char range[32];
+
+	snprintf(range, sizeof(range), "%u-%u", p->tcp_port_min, p->tcp_port_max);
+	return store_setting_set(s, "tcp_port_range", range);
+}
+
+static int
+init_edge(struct store *s, const char *address, int family)
+{
+	int rc;
+
+	if (address == NULL)
+		return BURROW_OK;
+	if (netaddr_ip_family(address) != family)
+		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IPv%d address",
+		    address, family);
+	rc = store_edge_add(s, address);
+	return rc == BURROW_ERR_EXISTS ? BURROW_OK : rc;
+}
+
+/* Only in a transaction: the first initialisation of a store. */
+static int
+init_base(struct store *s, const struct store_init_params *p)
+{
+	int64_t id;
+	int i, rc;
+
+	if (p->ns_count < 1)
+		return store_fail(s, BURROW_ERR_INVALID, "a zone needs at least one NS host");
+	if (p->tcp_port_min < 1 || p->tcp_port_min > p->tcp_port_max)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid tcp port range");
+	if ((rc = insert_zone(s, p->zone, STORE_ZONE_BASE, "", "active", p->ns[0], &id)) != BURROW_OK)
+		return rc;
+	for (i = 0; i < p->ns_count; i++)
+		if ((rc = insert_ns(s, id, i, p->ns[i])) != BURROW_OK)
+			return rc;
+	if ((rc = init_edge(s, p->edge_ipv4, 4)) != BURROW_OK ||
+	    (rc = init_edge(s, p->edge_ipv6, 6)) != BURROW_OK)
+		return rc;
+	return init_settings(s, p);
+}
+
+int
+store_init(struct store *s, const struct store_init_params *p)
+{
+	struct store_zone base;
+	char canon[NAMES_MAX + 1];
+	int rc;
+
+	if (names_canonical(p->zone, 0, canon) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid zone name '%s'", p->zone);
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	rc = store_zone_base(s, &base);
+	if (rc == BURROW_OK) {
+		/* Idempotent: a second init of the same zone changes nothing. */
+		rc = strcmp(base.name, canon) == 0 ? BURROW_OK
+		    : store_fail(s, BURROW_ERR_EXISTS,
+		        "store already serves base zone %s", base.name);
+	} else if (rc == BURROW_ERR_NOTFOUND) {
+		struct store_init_params canon_p = *p;
+		canon_p.zone = canon;
+		rc = init_base(s, &canon_p);
+	}
+	if (rc == BURROW_OK)
+		rc = store_commit(s);
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+/* Refuses a name that equals, contains or lies inside an existing zone. */
+static int
+check_overlap(struct store *s, const char *name)
+{
+	static const char sql[] =
+	    "SELECT name FROM zones WHERE name = ?1 "
+	    "OR substr(?1, -length(name) - 1) = '.' || name "
+	    "OR substr(name, -length(?1) - 1) = '.' || ?1 LIMIT 1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	char other[NAMES_MAX + 1];
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		store_column_text(stmt, 0, other, sizeof(other));
+		rc = strcmp(other, name) == 0
+		    ? store_fail(s, BURROW_ERR_EXISTS, "domain %s is already registered", name)
+		    : store_fail(s, BURROW_ERR_REFUSED, "domain %s overlaps zone %s", name, other);
+	} else {
+		rc = rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "check overlap");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+struct ns_copy {
+	struct store *s;
+	int64_t zone_id;
+	int position;
+	char first[NAMES_MAX + 1];
+};
+
+static int
+copy_ns(const char *host, void *ctx)
+{
+	struct ns_copy *c = ctx;
+
+	if (c->position == 0)
+		snprintf(c->first, sizeof(c->first), "%s", host);
+	return insert_ns(c->s, c->zone_id, c->position++, host);
+}
+
+static int
+domain_add_locked(struct store *s, const char *name, const char *workspace)
+{
+	static const char sql_mname[] =
+	    "UPDATE zones SET soa_mname = ? WHERE id = ?";
+	struct store_zone base;
+	struct ns_copy copy = { s, 0, 0, "" };
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((rc = store_zone_base(s, &base)) != BURROW_OK)
+		return rc;
+	if ((rc = check_overlap(s, name)) != BURROW_OK)
+		return rc;
+	if ((rc = insert_zone(s, name, STORE_ZONE_CUSTOM, workspace, "pending",
+	    base.soa_mname, &copy.zone_id)) != BURROW_OK)
+		return rc;
+	/* Customers delegate to the base zone's nameservers (w-ns-a..d). */
+	if ((rc = store_zone_ns_list(s, base.id, copy_ns, &copy)) != BURROW_OK)
+		return rc;
+	if ((stmt = store_stmt(s, sql_mname)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, copy.first, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, copy.zone_id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "set SOA MNAME");
+}
+
+int
+store_domain_add(struct store *s, const char *name, const char *workspace,
+                 struct store_zone *out)
+{
+	char canon[NAMES_MAX + 1];
+	int rc;
+
+	if (names_canonical(name, 0, canon) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid domain name '%s'", name);
+	if (workspace == NULL || workspace[0] == '\0' || strlen(workspace) >= 64)
+		return store_fail(s, BURROW_ERR_INVALID, "a domain needs a workspace (1-63 chars)");
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	rc = domain_add_locked(s, canon, workspace);
+	if (rc == BURROW_OK)
+		rc = store_commit(s);
+	if (rc != BURROW_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	return out != NULL ? store_zone_get(s, canon, out) : BURROW_OK;
+}
+
+int
+store_domain_remove(struct store *s, const char *name)
+{
+	static const char sql_count[] =
+	    "SELECT count(*) FROM tunnels WHERE zone_id = ?";
+	static const char sql_del[] = "DELETE FROM zones WHERE id = ?";
+	struct store_zone z;
+	sqlite3_stmt *stmt;
+	int rc, tunnels;
+
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = store_zone_get(s, name, &z)) != BURROW_OK)
+		goto out;
+	if (z.kind == STORE_ZONE_BASE) {
+		rc = store_fail(s, BURROW_ERR_REFUSED, "%s is the base zone, not a domain", name);
+		goto out;
+	}
+	if ((stmt = store_stmt(s, sql_count)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, z.id);
+	tunnels = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+	sqlite3_reset(stmt);
+	if (tunnels != 0) {
+		rc = store_fail(s, BURROW_ERR_REFUSED,
+		    "domain %s still has %d tunnel(s); remove them first", name, tunnels);
+		goto out;
+	}
+	if ((stmt = store_stmt(s, sql_del)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, z.id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	rc = rc == SQLITE_DONE ? store_commit(s) : store_sql_error(s, rc, "delete domain");
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_domain_set_state(struct store *s, const char *name, const char *state,
+                       const char *reason)
+{
+	static const char sql[] =
+	    "UPDATE zones SET state = ?, reason = ?, checked_at = ? "
+	    "WHERE name = ? AND kind = 'custom'";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, reason != NULL ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "set domain state");
+	if (sqlite3_changes(s->db) == 0)
+		return store_fail(s, BURROW_ERR_NOTFOUND, "no domain %s", name);
+	return BURROW_OK;
+}

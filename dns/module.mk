@@ -1,0 +1,1 @@
+# bin/burrow-dns: the authoritative nameserver (see dns/README or dns/*.h).

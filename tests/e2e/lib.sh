@@ -1,0 +1,117 @@
+# Shared helpers for end-to-end tests; source it from a test script.
+# Each check prints a TAP line; every process a test starts is recorded by
+# PID and killed on exit; every file lives in a temporary folder.
+set -u
+E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$E2E_ROOT/bin
+T_DIR=$(mktemp -d /tmp/burrow-test.XXXXXX)
+T_PIDS=""
+T_N=0
+T_FAILED=0
+
+t_cleanup() {
+	for pid in $T_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $T_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	[ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"
+}
+trap t_cleanup EXIT
+
+# ok DESCRIPTION CMD...: passes if CMD exits 0.
+ok() {
+	desc=$1
+	shift
+	T_N=$((T_N + 1))
+	if "$@" >"$T_DIR/last.out" 2>&1; then
+		echo "ok $T_N - $desc"
+	else
+		echo "not ok $T_N - $desc"
+		sed 's/^/#   /' "$T_DIR/last.out" | head -20
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# fails DESCRIPTION CMD...: passes if CMD exits non-zero.
+fails() {
+	desc=$1
+	shift
+	T_N=$((T_N + 1))
+	if "$@" >"$T_DIR/last.out" 2>&1; then
+		echo "not ok $T_N - $desc (succeeded, expected failure)"
+		sed 's/^/#   /' "$T_DIR/last.out" | head -20
+		T_FAILED=$((T_FAILED + 1))
+	else
+		echo "ok $T_N - $desc"
+	fi
+}
+
+# same DESCRIPTION EXPECTED ACTUAL
+same() {
+	T_N=$((T_N + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		echo "#   expected: $2"
+		echo "#   actual:   $3"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# exit_status EXPECTED CMD...: true if CMD exits with EXPECTED.
+exit_status() {
+	want=$1
+	shift
+	"$@"
+	[ $? -eq "$want" ]
+}
+
+# start NAME CMD...: runs CMD in the background, output to $T_DIR/NAME.log,
+# and records its PID for cleanup.  Sets LAST_PID.
+start() {
+	name=$1
+	shift
+	"$@" >"$T_DIR/$name.log" 2>&1 &
+	LAST_PID=$!
+	T_PIDS="$T_PIDS $LAST_PID"
+}
+
+# stop PID [SIGNAL]: signals one started process and waits for it.
+stop() {
+	kill -"${2:-TERM}" "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# free_port [tcp|udp|both]: an unused loopback port.
+free_port() {
+	while :; do
+		p=$(( (($(od -An -N2 -tu2 /dev/urandom) % 20000)) + 30000 ))
+		ss -Htuln 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || break
+	done
+	echo "$p"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds.
+wait_for() {
+	limit=$1
+	shift
+	end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+	while [ $(( $(date +%s%N) / 1000000 )) -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# done_testing: the exit status of the script.
+done_testing() {
+	[ "$T_FAILED" -eq 0 ]
+}

@@ -1,0 +1,12 @@
+# Unit tests: tests/unit/test_NAME.c -> $(BUILD)/tests/test_NAME, linked with
+# every subsystem archive (a test may also #include a .c to reach statics).
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+ALL_ARCHIVES = $(foreach d,cli dns acme tunnels,$($(d)_LIB)) $(BURROW_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(ALL_ARCHIVES) $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(ALL_ARCHIVES) $(LDLIBS) -lcmocka
+
+.PHONY: test-programs
+test-programs: $(UNIT_TESTS)

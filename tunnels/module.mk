@@ -1,0 +1,1 @@
+# bin/burrow-edge and bin/burrow-exit.
