@@ -16,7 +16,13 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (make fuzz): clang with coverage on every object.
+CC       := clang-14
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build/fuzz
+else ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -58,7 +64,7 @@ include acme/module.mk
 include tunnels/module.mk
 include tests/module.mk
 
-.PHONY: all deps run check asan fuzz bench clean
+.PHONY: all deps run check asan fuzz fuzz-build bench clean
 all: $(PROGRAMS)
 
 # Rebuild everything when the flags change (plain and SANITIZE=1 builds
@@ -93,7 +99,21 @@ check: deps
 asan:
 	$(MAKE) check SANITIZE=1
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c for each NAME a module.mk adds to
+# FUZZ_TARGETS; seeds in tests/fuzz/corpus/NAME/.
+fuzz-build:
+	$(MAKE) FUZZ=1 fuzz-programs
+fuzz: deps fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+bench: deps all
+	sh bench/run.sh
+
 clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+.PHONY: print-fuzz-targets
+print-fuzz-targets:
+	@echo $(FUZZ_TARGETS)

@@ -10,3 +10,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(ALL_ARCHIVES) $(BUILD)/.flags
 
 .PHONY: test-programs
 test-programs: $(UNIT_TESTS)
+
+FUZZ_PROGRAMS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(ALL_ARCHIVES) $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(ALL_ARCHIVES) $(LDLIBS)
+
+.PHONY: fuzz-programs
+fuzz-programs: $(FUZZ_PROGRAMS)
