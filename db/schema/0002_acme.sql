@@ -4,6 +4,7 @@ CREATE TABLE acme_accounts (
 	id            INTEGER PRIMARY KEY,
 	directory_url TEXT NOT NULL UNIQUE,
 	key_pem       TEXT NOT NULL,          -- account key (ES256)
+	next_key_pem  TEXT NOT NULL DEFAULT '', -- key being rolled over to (keyChange)
 	kid           TEXT NOT NULL DEFAULT '', -- account URL once registered
 	contact       TEXT NOT NULL DEFAULT '',
 	created_at    INTEGER NOT NULL
@@ -15,11 +16,13 @@ CREATE TABLE acme_orders (
 	zone_id      INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
 	account_id   INTEGER NOT NULL REFERENCES acme_accounts(id) ON DELETE CASCADE,
 	order_url    TEXT NOT NULL DEFAULT '',
-	status       TEXT NOT NULL DEFAULT 'new',
-	step         TEXT NOT NULL DEFAULT 'new',
+	-- The order's status as last seen at the CA (pending, ready, processing,
+	-- valid, invalid), then 'done' or 'failed' once finished here.
+	status       TEXT NOT NULL DEFAULT 'pending',
+	step         TEXT NOT NULL DEFAULT 'created',
 	key_type     TEXT NOT NULL DEFAULT 'ecdsa' CHECK (key_type IN ('ecdsa', 'rsa')),
 	key_pem      TEXT NOT NULL DEFAULT '', -- certificate key, made before finalize
-	state_json   TEXT NOT NULL DEFAULT '{}',
+	state_json   TEXT NOT NULL DEFAULT '{}', -- {"txt": [values published]}
 	error        TEXT NOT NULL DEFAULT '',
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL

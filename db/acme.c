@@ -1,0 +1,385 @@
+/*
+ * acme.c: ACME accounts and orders.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "db/internal.h"
+#include "db/store_acme.h"
+
+static char *
+column_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+void
+store_acme_account_clear(struct store_acme_account *a)
+{
+	if (a == NULL)
+		return;
+	free(a->key_pem);
+	free(a->next_key_pem);
+	a->key_pem = a->next_key_pem = NULL;
+}
+
+int
+store_acme_account_get(struct store *s, const char *directory_url,
+                       struct store_acme_account *out)
+{
+	static const char sql[] =
+	    "SELECT id, directory_url, kid, contact, key_pem, next_key_pem, created_at "
+	    "FROM acme_accounts WHERE directory_url = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(stmt, 0);
+		store_column_text(stmt, 1, out->directory_url, sizeof(out->directory_url));
+		store_column_text(stmt, 2, out->kid, sizeof(out->kid));
+		store_column_text(stmt, 3, out->contact, sizeof(out->contact));
+		out->key_pem = column_dup(stmt, 4);
+		out->next_key_pem = column_dup(stmt, 5);
+		out->created_at = sqlite3_column_int64(stmt, 6);
+		rc = out->key_pem != NULL && out->next_key_pem != NULL ? BURROW_OK
+		    : BURROW_ERR_NOMEM;
+		if (rc != BURROW_OK)
+			store_acme_account_clear(out);
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no ACME account for %s", directory_url);
+	} else {
+		rc = store_sql_error(s, rc, "read ACME account");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_acme_account_add(struct store *s, const char *directory_url, const char *key_pem,
+                       struct store_acme_account *out)
+{
+	static const char sql[] =
+	    "INSERT INTO acme_accounts(directory_url, key_pem, created_at) VALUES (?, ?, ?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, key_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "insert ACME account");
+	return store_acme_account_get(s, directory_url, out);
+}
+
+static int
+exec_update(struct store *s, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, what);
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "%s: no such row", what) : BURROW_OK;
+}
+
+int
+store_acme_account_set_kid(struct store *s, int64_t id, const char *kid,
+                           const char *contact)
+{
+	static const char sql[] =
+	    "UPDATE acme_accounts SET kid = ?, contact = ? WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, kid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, contact != NULL ? contact : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, id);
+	return exec_update(s, stmt, "update ACME account");
+}
+
+int
+store_acme_account_set_next_key(struct store *s, int64_t id, const char *pem)
+{
+	static const char sql[] = "UPDATE acme_accounts SET next_key_pem = ? WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, pem != NULL ? pem : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, id);
+	return exec_update(s, stmt, "update ACME account key");
+}
+
+int
+store_acme_account_commit_key(struct store *s, int64_t id)
+{
+	static const char sql[] =
+	    "UPDATE acme_accounts SET key_pem = next_key_pem, next_key_pem = '' "
+	    "WHERE id = ? AND next_key_pem <> ''";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, id);
+	return exec_update(s, stmt, "commit ACME account key");
+}
+
+void
+store_acme_order_clear(struct store_acme_order *o)
+{
+	if (o == NULL)
+		return;
+	free(o->key_pem);
+	free(o->state_json);
+	o->key_pem = o->state_json = NULL;
+}
+
+int
+store_acme_order_open(struct store *s, const char *zone, struct store_acme_order *out)
+{
+	static const char sql[] =
+	    "SELECT o.id, o.zone_id, o.account_id, z.name, o.order_url, o.status, o.step, "
+	    "o.key_type, o.error, o.key_pem, o.state_json, o.created_at, o.updated_at "
+	    "FROM acme_orders o JOIN zones z ON z.id = o.zone_id "
+	    "WHERE z.name = ? AND o.status NOT IN ('done', 'failed') "
+	    "ORDER BY o.id DESC LIMIT 1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, zone, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(stmt, 0);
+		out->zone_id = sqlite3_column_int64(stmt, 1);
+		out->account_id = sqlite3_column_int64(stmt, 2);
+		store_column_text(stmt, 3, out->zone, sizeof(out->zone));
+		store_column_text(stmt, 4, out->order_url, sizeof(out->order_url));
+		store_column_text(stmt, 5, out->status, sizeof(out->status));
+		store_column_text(stmt, 6, out->step, sizeof(out->step));
+		store_column_text(stmt, 7, out->key_type, sizeof(out->key_type));
+		store_column_text(stmt, 8, out->error, sizeof(out->error));
+		out->key_pem = column_dup(stmt, 9);
+		out->state_json = column_dup(stmt, 10);
+		out->created_at = sqlite3_column_int64(stmt, 11);
+		out->updated_at = sqlite3_column_int64(stmt, 12);
+		rc = out->key_pem != NULL && out->state_json != NULL ? BURROW_OK
+		    : BURROW_ERR_NOMEM;
+		if (rc != BURROW_OK)
+			store_acme_order_clear(out);
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no open order for %s", zone);
+	} else {
+		rc = store_sql_error(s, rc, "read ACME order");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_acme_order_add(struct store *s, struct store_acme_order *o)
+{
+	static const char sql[] =
+	    "INSERT INTO acme_orders(zone_id, account_id, order_url, status, step, key_type, "
+	    "key_pem, state_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct store_zone z;
+	sqlite3_stmt *stmt;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = store_zone_get(s, o->zone, &z)) != BURROW_OK)
+		return rc;
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, z.id);
+	sqlite3_bind_int64(stmt, 2, o->account_id);
+	sqlite3_bind_text(stmt, 3, o->order_url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, o->step, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, o->key_type[0] != '\0' ? o->key_type : "ecdsa", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 7, o->key_pem != NULL ? o->key_pem : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 8, o->state_json != NULL ? o->state_json : "{}", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 9, now);
+	sqlite3_bind_int64(stmt, 10, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "insert ACME order");
+	o->id = sqlite3_last_insert_rowid(s->db);
+	o->zone_id = z.id;
+	o->created_at = o->updated_at = now;
+	return BURROW_OK;
+}
+
+int
+store_acme_order_update(struct store *s, const struct store_acme_order *o)
+{
+	static const char sql[] =
+	    "UPDATE acme_orders SET status = ?, step = ?, key_pem = ?, state_json = ?, "
+	    "error = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, o->step, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, o->key_pem != NULL ? o->key_pem : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, o->state_json != NULL ? o->state_json : "{}", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, o->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 7, o->id);
+	return exec_update(s, stmt, "update ACME order");
+}
+
+int
+store_acme_order_fail(struct store *s, int64_t id, const char *error)
+{
+	static const char sql[] =
+	    "UPDATE acme_orders SET status = 'failed', step = 'failed', error = ?, "
+	    "key_pem = '', updated_at = ? WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 3, id);
+	return exec_update(s, stmt, "fail ACME order");
+}
+
+static int
+insert_cert(struct store *s, int64_t zone_id, const struct store_cert *c)
+{
+	static const char sql[] =
+	    "INSERT INTO certificates(zone_id, names, chain_pem, key_pem, key_type, "
+	    "serial, not_before, not_after, renew_after, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, zone_id);
+	sqlite3_bind_text(stmt, 2, c->names, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, c->chain_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, c->key_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, c->key_type[0] != '\0' ? c->key_type : "ecdsa", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, c->not_before);
+	sqlite3_bind_int64(stmt, 8, c->not_after);
+	sqlite3_bind_int64(stmt, 9, c->renew_after);
+	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert certificate");
+}
+
+static int
+delete_txt(struct store *s, int64_t zone_id, const char *name, const char *rdata)
+{
+	static const char sql[] =
+	    "DELETE FROM records WHERE zone_id = ? AND name = ? AND type = 'TXT' AND rdata = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, zone_id);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, rdata, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "delete TXT record");
+}
+
+int
+store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *c,
+                          const char *txt_name, const char *const *txt_rdata,
+                          size_t ntxt)
+{
+	static const char sql_zone[] = "SELECT zone_id FROM acme_orders WHERE id = ?";
+	static const char sql_done[] =
+	    "UPDATE acme_orders SET status = 'done', step = 'done', key_pem = '', "
+	    "error = '', updated_at = ? WHERE id = ?";
+	sqlite3_stmt *stmt;
+	int64_t zone_id;
+	size_t i;
+	int rc;
+
+	if (c->chain_pem == NULL || c->key_pem == NULL || c->chain_pem[0] == '\0' ||
+	    c->key_pem[0] == '\0')
+		return store_fail(s, BURROW_ERR_INVALID, "certificate without chain or key");
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((stmt = store_stmt(s, sql_zone)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, order_id);
+	rc = sqlite3_step(stmt);
+	zone_id = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
+		    (long long)order_id) : store_sql_error(s, rc, "read ACME order");
+		goto out;
+	}
+	if ((rc = insert_cert(s, zone_id, c)) != BURROW_OK)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	c->zone_id = zone_id;
+	for (i = 0; i < ntxt; i++)
+		if ((rc = delete_txt(s, zone_id, txt_name, txt_rdata[i])) != BURROW_OK)
+			goto out;
+	if ((stmt = store_stmt(s, sql_done)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 2, order_id);
+	if ((rc = exec_update(s, stmt, "finish ACME order")) != BURROW_OK)
+		goto out;
+	rc = store_commit(s);
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_acme_cert_set_renew_after(struct store *s, int64_t cert_id, int64_t at)
+{
+	static const char sql[] =
+	    "UPDATE certificates SET renew_after = ? WHERE id = ? AND renew_after <> ?1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, at);
+	sqlite3_bind_int64(stmt, 2, cert_id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "set renew_after");
+}
