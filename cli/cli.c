@@ -81,7 +81,8 @@ cli_parse(int argc, char **argv, const struct option *longopts,
 		c->db = "burrow.db";
 	/* "+" stops at the first operand only where a verb has sub-verbs;
 	 * plain verbs permute so options may follow operands. */
-	optind = 1;
+	/* 0, not 1: GNU getopt then drops state left by an earlier parse. */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
