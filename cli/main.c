@@ -17,6 +17,7 @@ static const struct cli_verb verbs[] = {
 	{ "record", cmd_record, "burrow record add|list|rm ..." },
 	{ "edge", cmd_edge, "burrow edge add|list|rm ..." },
 	{ "cert", cmd_cert, "burrow cert list|show|import ..." },
+	{ "tsig", cmd_tsig, "burrow tsig add|list|rm ..." },
 	{ NULL, NULL, NULL },
 };
 
