@@ -8,6 +8,8 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/netaddr.h"
+#include "domains/delegation.h"
 
 #define ZONE_LIST_SYNOPSIS "burrow zone list [--db PATH] [--json]"
 #define ZONE_SHOW_SYNOPSIS "burrow zone show ZONE [--db PATH] [--json]"
@@ -15,14 +17,18 @@
 #define DOMAIN_LIST_SYNOPSIS "burrow domain list [--workspace W] [--db PATH] [--json]"
 #define DOMAIN_SHOW_SYNOPSIS "burrow domain show NAME [--db PATH] [--json]"
 #define DOMAIN_RM_SYNOPSIS "burrow domain rm NAME [--db PATH] [--json]"
+#define DOMAIN_VERIFY_SYNOPSIS \
+	"burrow domain verify NAME [--root IP] [--port PORT] [--db PATH] [--json]"
 #define DOMAIN_MARK_SYNOPSIS \
 	"burrow domain mark NAME delegated|undelegated [--reason TEXT] [--db PATH] [--json]"
 
-enum { OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_REASON };
+enum { OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_REASON, OPT_ROOT, OPT_PORT };
 
 struct zone_args {
 	const char *workspace;
 	const char *reason;
+	const char *root;
+	const char *port;
 };
 
 static int
@@ -30,12 +36,13 @@ on_option(int opt, const char *arg, void *ctx)
 {
 	struct zone_args *a = ctx;
 
-	if (opt == OPT_WORKSPACE)
-		a->workspace = arg;
-	else if (opt == OPT_REASON)
-		a->reason = arg;
-	else
-		return cli_usage("unexpected option");
+	switch (opt) {
+	case OPT_WORKSPACE: a->workspace = arg; break;
+	case OPT_REASON:    a->reason = arg; break;
+	case OPT_ROOT:      a->root = arg; break;
+	case OPT_PORT:      a->port = arg; break;
+	default:            return cli_usage("unexpected option");
+	}
 	return CLI_OK;
 }
 
@@ -248,6 +255,118 @@ domain_rm(int argc, char **argv)
 	return rc;
 }
 
+#define VERIFY_MAX_NS 16
+#define VERIFY_TIMEOUT_MS 2000
+
+struct ns_names {
+	char host[VERIFY_MAX_NS][NAMES_MAX + 1];
+	const char *ptr[VERIFY_MAX_NS];
+	int count;
+};
+
+static int
+keep_ns(const char *host, void *ctx)
+{
+	struct ns_names *n = ctx;
+
+	if (n->count == VERIFY_MAX_NS)
+		return 0;
+	snprintf(n->host[n->count], NAMES_MAX + 1, "%s", host);
+	n->ptr[n->count] = n->host[n->count];
+	n->count++;
+	return 0;
+}
+
+/* Where the walk starts and which port every server listens on: options,
+ * else the store's settings, else a.root-servers.net on port 53. */
+static int
+verify_params(struct store *s, const struct zone_args *a, char *root, size_t rootsz,
+              unsigned long *port)
+{
+	char value[16];
+
+	if (a->root != NULL)
+		snprintf(root, rootsz, "%s", a->root);
+	else if (store_setting_get(s, "delegation_root", "198.41.0.4", root, rootsz) != BURROW_OK)
+		return cli_store_error(s, BURROW_ERR_IO);
+	if (netaddr_ip_family(root) == 0)
+		return cli_usage("--root must be an IP address, not '%s'", root);
+	if (a->port != NULL)
+		snprintf(value, sizeof(value), "%s", a->port);
+	else if (store_setting_get(s, "delegation_port", "53", value, sizeof(value)) != BURROW_OK)
+		return cli_store_error(s, BURROW_ERR_IO);
+	if (cli_parse_uint(value, 1, 65535, port) != BURROW_OK)
+		return cli_usage("--port must be 1-65535, not '%s'", value);
+	return CLI_OK;
+}
+
+static int
+verify_zone(struct store *s, const struct cli_common *c, const struct zone_args *a,
+            const struct store_zone *z)
+{
+	struct delegation_params p;
+	struct delegation_result r;
+	struct ns_names ns = { .count = 0 };
+	char root[64];
+	unsigned long port;
+	const char *state;
+	int rc;
+
+	if ((rc = verify_params(s, a, root, sizeof(root), &port)) != CLI_OK)
+		return rc;
+	if ((rc = store_zone_ns_list(s, z->id, keep_ns, &ns)) != BURROW_OK)
+		return cli_store_error(s, rc);
+	p.name = z->name;
+	p.ns = ns.ptr;
+	p.ns_count = ns.count;
+	p.root = root;
+	p.port = (uint16_t)port;
+	p.timeout_ms = VERIFY_TIMEOUT_MS;
+	if ((rc = delegation_check(&p, &r)) != BURROW_OK)
+		return cli_fail("cannot verify %s: %s", z->name, r.reason);
+	state = delegation_state_name(r.state);
+	if ((rc = store_domain_set_state(s, z->name, state, r.reason)) != BURROW_OK)
+		return cli_store_error(s, rc);
+	if (c->json)
+		cli_print_json(json_pack("{s:s, s:s, s:s}", "name", z->name, "state", state,
+		    "reason", r.reason));
+	else
+		printf("%s: %s\n", z->name, r.reason);
+	return r.state == DELEGATION_DELEGATED ? CLI_OK : CLI_FAILURE;
+}
+
+/* Asks the parent zone whether NAME is delegated to our NS set and stores
+ * the answer; exit 0 only when it is. */
+static int
+domain_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { 0 };
+	struct zone_args a = { 0 };
+	struct store_zone z;
+	struct store *s = NULL;
+	char canon[NAMES_MAX + 1];
+	int rc;
+
+	if ((rc = cli_start(argc, argv, opts, DOMAIN_VERIFY_SYNOPSIS, &c, on_option, &a, 1, &s)) != CLI_OK)
+		return rc;
+	if (names_canonical(argv[optind], 0, canon) != BURROW_OK)
+		rc = cli_usage("invalid domain name '%s'", argv[optind]);
+	else if ((rc = store_zone_get(s, canon, &z)) != BURROW_OK)
+		rc = cli_store_error(s, rc);
+	else if (z.kind != STORE_ZONE_CUSTOM)
+		rc = cli_fail("%s is the base zone, not a customer domain", canon);
+	else
+		rc = verify_zone(s, &c, &a, &z);
+	store_close(s);
+	return rc;
+}
+
 /* An operator's override of the delegation check, for a delegation verified
  * by other means (or withdrawn): tunnels need 'delegated'. */
 static int
@@ -296,6 +415,7 @@ cmd_domain(int argc, char **argv)
 		{ "list", domain_list, DOMAIN_LIST_SYNOPSIS },
 		{ "show", domain_show, DOMAIN_SHOW_SYNOPSIS },
 		{ "rm", domain_rm, DOMAIN_RM_SYNOPSIS },
+		{ "verify", domain_verify, DOMAIN_VERIFY_SYNOPSIS },
 		{ "mark", domain_mark, DOMAIN_MARK_SYNOPSIS },
 		{ NULL, NULL, NULL },
 	};
