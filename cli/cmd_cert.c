@@ -1,5 +1,6 @@
 /*
- * cmd_cert.c: burrow cert list|show|import, the certificates the edge serves.
+ * cmd_cert.c: burrow cert list|show|import|revoke, the certificates the edge
+ * serves.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "acme/acme.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/certinfo.h"
@@ -18,13 +20,16 @@
 #define SHOW_SYNOPSIS "burrow cert show ZONE [--pem] [--db PATH] [--json]"
 #define IMPORT_SYNOPSIS \
 	"burrow cert import ZONE --chain FILE --key FILE [--db PATH] [--json]"
+#define REVOKE_SYNOPSIS \
+	"burrow cert revoke ZONE [--directory URL] [--ca-bundle FILE] [--db PATH] [--json]"
 #define CERT_FILE_MAX (1 << 20)
 
-enum { OPT_ALL = CLI_OPT_FIRST_VERB, OPT_PEM, OPT_CHAIN, OPT_KEY };
+enum { OPT_ALL = CLI_OPT_FIRST_VERB, OPT_PEM, OPT_CHAIN, OPT_KEY, OPT_DIRECTORY,
+       OPT_CA_BUNDLE };
 
 struct cert_args {
 	int all, pem;
-	const char *chain, *key;
+	const char *chain, *key, *directory, *ca_bundle;
 };
 
 static int
@@ -37,6 +42,8 @@ on_option(int opt, const char *arg, void *ctx)
 	case OPT_PEM:   a->pem = 1; break;
 	case OPT_CHAIN: a->chain = arg; break;
 	case OPT_KEY:   a->key = arg; break;
+	case OPT_DIRECTORY: a->directory = arg; break;
+	case OPT_CA_BUNDLE: a->ca_bundle = arg; break;
 	default:        return cli_usage("unexpected option");
 	}
 	return CLI_OK;
@@ -242,6 +249,54 @@ out:
 	return rc;
 }
 
+/* Revokes at the CA with the ACME account that burrow-acme keeps in the
+ * store; directory and CA bundle default to the ones burrow-acme last used. */
+static int
+cert_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "directory", required_argument, NULL, OPT_DIRECTORY },
+		{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { 0 };
+	struct cert_args a = { 0 };
+	struct store *s = NULL;
+	char zone[NAMES_MAX + 1], dir[2048], ca[4096], err[1024];
+	int rc;
+
+	if ((rc = cli_start(argc, argv, opts, REVOKE_SYNOPSIS, &c, on_option, &a, 1, &s)) != CLI_OK)
+		return rc;
+	if (names_canonical(argv[optind], 0, zone) != BURROW_OK) {
+		rc = cli_usage("invalid zone name '%s'", argv[optind]);
+		goto out;
+	}
+	if (a.directory != NULL)
+		snprintf(dir, sizeof(dir), "%s", a.directory);
+	else
+		store_setting_get(s, "acme.directory", "", dir, sizeof(dir));
+	if (a.ca_bundle != NULL)
+		snprintf(ca, sizeof(ca), "%s", a.ca_bundle);
+	else
+		store_setting_get(s, "acme.ca_bundle", "", ca, sizeof(ca));
+	if (dir[0] == '\0') {
+		rc = cli_usage("no --directory given and burrow-acme has not run yet");
+		goto out;
+	}
+	if (acme_revoke_zone(s, zone, dir, ca[0] != '\0' ? ca : NULL, err, sizeof(err)) != BURROW_OK) {
+		rc = cli_fail("%s: %s", zone, err);
+		goto out;
+	}
+	if (c.json)
+		rc = cli_print_json(json_pack("{s:s, s:b}", "zone", zone, "revoked", 1));
+	else
+		printf("%s: certificate revoked\n", zone);
+out:
+	store_close(s);
+	return rc;
+}
+
 int
 cmd_cert(int argc, char **argv)
 {
@@ -249,6 +304,7 @@ cmd_cert(int argc, char **argv)
 		{ "list", cert_list, LIST_SYNOPSIS },
 		{ "show", cert_show, SHOW_SYNOPSIS },
 		{ "import", cert_import, IMPORT_SYNOPSIS },
+		{ "revoke", cert_revoke, REVOKE_SYNOPSIS },
 		{ NULL, NULL, NULL },
 	};
 

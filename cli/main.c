@@ -16,7 +16,7 @@ static const struct cli_verb verbs[] = {
 	{ "domain", cmd_domain, "burrow domain add|list|show|rm ..." },
 	{ "record", cmd_record, "burrow record add|list|rm ..." },
 	{ "edge", cmd_edge, "burrow edge add|list|rm ..." },
-	{ "cert", cmd_cert, "burrow cert list|show|import ..." },
+	{ "cert", cmd_cert, "burrow cert list|show|import|revoke ..." },
 	{ "tsig", cmd_tsig, "burrow tsig add|list|rm ..." },
 	{ NULL, NULL, NULL },
 };
