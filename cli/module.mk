@@ -1,3 +1,4 @@
 # bin/burrow: the operator CLI.
 $(eval $(call subsystem,cli))
-$(eval $(call program,burrow,cli/main.c,$(cli_LIB)))
+# zone export uses burrow-dns's index (dns/export.h): the CLI links libdns too.
+$(eval $(call program,burrow,cli/main.c,$(cli_LIB) $(BUILD)/libdns.a))

@@ -244,6 +244,19 @@ out:
 	return rc;
 }
 
+int
+index_load_zone(struct store *s, struct zone_index *idx, const char *zone)
+{
+	struct store_zone z;
+	int rc;
+
+	if ((rc = store_zone_get(s, zone, &z)) != BURROW_OK ||
+	    (rc = load_edges(s, idx)) != BURROW_OK ||
+	    (rc = put_zone(s, idx, &z)) != BURROW_OK)
+		return rc;
+	return load_names(s, idx, z.id);
+}
+
 /* ---- incremental ---- */
 
 struct change_set {

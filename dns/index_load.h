@@ -17,6 +17,10 @@
  * Errors: those of the store (BURROW_ERR_IO, ...), BURROW_ERR_NOMEM. */
 int index_load_all(struct store *s, struct zone_index *idx, int64_t *seq);
 
+/* Loads one zone (by name, canonical) with its names and the edges into
+ * the empty index idx.  Errors: BURROW_ERR_NOTFOUND, or as index_load_all(). */
+int index_load_zone(struct store *s, struct zone_index *idx, const char *zone);
+
 /* Applies the changes logged after *seq (re-reading only the names they
  * list), advances *seq and sets *applied to the number of changes read.
  * Errors: as index_load_all(); on error idx may be partly updated and *seq

@@ -108,6 +108,14 @@ zone_index_free(struct zone_index *idx)
 	free(idx);
 }
 
+void
+zone_index_walk(const struct zone_index *idx, zone_index_walk_cb cb, void *ctx)
+{
+	for (size_t b = 0; b < idx->nbuckets; b++)
+		for (const struct dns_node *n = idx->buckets[b]; n != NULL; n = n->next)
+			cb(n, ctx);
+}
+
 size_t
 zone_index_count(const struct zone_index *idx)
 {

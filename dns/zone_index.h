@@ -122,6 +122,10 @@ const struct dns_node *zone_index_lookup(const struct zone_index *idx,
  * tunnel name, else SOA/NS at the apex), or NULL. */
 const struct dns_rrset *zone_index_rrset(const struct dns_node *node, uint16_t type);
 
+/* Calls cb for every node (in no particular order); cb must not change idx. */
+typedef void (*zone_index_walk_cb)(const struct dns_node *node, void *ctx);
+void zone_index_walk(const struct zone_index *idx, zone_index_walk_cb cb, void *ctx);
+
 /* Number of names (nodes) in the index. */
 size_t zone_index_count(const struct zone_index *idx);
 
