@@ -208,7 +208,11 @@ reply_question(const struct dns_query *q, const uint8_t *pkt, int rcode, uint16_
                int with_question, uint8_t *out)
 {
 	size_t pos = DNS_HEADER_LEN;
-	uint16_t flags = (uint16_t)(DNS_FLAG_QR | (q->flags & DNS_FLAG_RD) | (rcode & 0x0F));
+	uint16_t flags = (uint16_t)(DNS_FLAG_QR | (rcode & 0x0F));
+
+	/* NSD keeps RD, except in its refusal of a zone transfer. */
+	if (rcode != DNS_RCODE_NOTAUTH)
+		flags |= q->flags & DNS_FLAG_RD;
 
 	if (with_question) {
 		memcpy(out + pos, pkt + DNS_HEADER_LEN, q->question_end - DNS_HEADER_LEN);

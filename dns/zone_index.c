@@ -246,6 +246,35 @@ struct builder {
 	uint32_t min_ttl;
 };
 
+/* ldns_buffer_write*() do not grow the buffer: reserve first.  A failed
+ * reservation leaves the buffer's status set, checked once per RR. */
+static void
+bwrite(ldns_buffer *b, const void *data, size_t n)
+{
+	if (ldns_buffer_reserve(b, n))
+		ldns_buffer_write(b, data, n);
+}
+
+static void
+bwrite_u8(ldns_buffer *b, uint8_t v)
+{
+	bwrite(b, &v, 1);
+}
+
+static void
+bwrite_u16(ldns_buffer *b, uint16_t v)
+{
+	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	bwrite(b, x, 2);
+}
+
+static void
+bwrite_u32(ldns_buffer *b, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	bwrite(b, x, 4);
+}
+
 /* Writes name (wire, any case) into the body, compressed against the zone
  * apex when allowed: the labels not shared with the apex, then a pointer to
  * the longest shared suffix (fixed up per query, see answer.c). */
@@ -271,19 +300,19 @@ put_name(struct builder *b, const struct dns_zone *z, const uint8_t *name, size_
 			}
 			if (p == zoff && i == suffix &&
 			    b->nfix < (int)(sizeof(b->fix) / sizeof(b->fix[0]))) {
-				ldns_buffer_write(b->body, name, off);
+				bwrite(b->body, name, off);
 				b->fix[b->nfix].rr = rr;
 				b->fix[b->nfix].pos =
 				    (uint16_t)(ldns_buffer_position(b->body) - rr_start);
 				b->fix[b->nfix].add = (uint16_t)zoff;
 				b->nfix++;
-				ldns_buffer_write_u16(b->body, 0xC000);
+				bwrite_u16(b->body, 0xC000);
 				return;
 			}
 		}
 		off += 1 + (size_t)name[off];
 	}
-	ldns_buffer_write(b->body, name, len);
+	bwrite(b->body, name, len);
 }
 
 static void
@@ -294,7 +323,7 @@ put_target(struct builder *b, const ldns_rdf *rdf)
 
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = d[i];
-		ldns_buffer_write_u8(b->targets, (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c);
+		bwrite_u8(b->targets, (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c);
 	}
 	b->ntargets++;
 }
@@ -306,13 +335,13 @@ put_rr(struct builder *b, const struct dns_zone *z, const ldns_rr *rr, uint16_t 
 	ldns_rr_type type = ldns_rr_get_type(rr);
 	size_t start = ldns_buffer_position(b->body), rdlen_at;
 
-	ldns_buffer_write_u16(b->body, (uint16_t)type);
-	ldns_buffer_write_u16(b->body, (uint16_t)ldns_rr_get_class(rr));
-	ldns_buffer_write_u32(b->body, ldns_rr_ttl(rr));
+	bwrite_u16(b->body, (uint16_t)type);
+	bwrite_u16(b->body, (uint16_t)ldns_rr_get_class(rr));
+	bwrite_u32(b->body, ldns_rr_ttl(rr));
 	if (ldns_rr_ttl(rr) < b->min_ttl)
 		b->min_ttl = ldns_rr_ttl(rr);
 	rdlen_at = ldns_buffer_position(b->body);
-	ldns_buffer_write_u16(b->body, 0);
+	bwrite_u16(b->body, 0);
 	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
 		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
 		if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME) {
@@ -323,7 +352,7 @@ put_rr(struct builder *b, const struct dns_zone *z, const ldns_rr *rr, uint16_t 
 			if (type == LDNS_RR_TYPE_NS || type == LDNS_RR_TYPE_MX)
 				put_target(b, rdf);
 		} else {
-			ldns_buffer_write(b->body, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
+			bwrite(b->body, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
 		}
 	}
 	if (ldns_buffer_status(b->body) != LDNS_STATUS_OK)
