@@ -14,4 +14,8 @@ int cmd_edge(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_tsig(int argc, char **argv);
 
+/* burrow zone export ZONE (cli/cmd_export.c). */
+#define ZONE_EXPORT_SYNOPSIS "burrow zone export ZONE [--db PATH]"
+int cmd_zone_export(int argc, char **argv);
+
 #endif
