@@ -35,7 +35,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: burrow-acme [--db PATH] [--directory URL] [--ca-bundle FILE]\n"
-	    "                   [--dns ADDR:PORT] [--contact mailto:...]\n"
+	    "                   [--dns ADDR:PORT] [--dns-timeout S] [--contact mailto:...]\n"
 	    "                   [--eab-kid KID --eab-hmac-key KEY] [--key-type ecdsa|rsa]\n"
 	    "                   [--jobs N] [--json] [--log FILE] [--verbose]\n"
 	    "                   issue ZONE... | run [--interval S] [--once] |\n"
@@ -143,6 +143,7 @@ main(int argc, char **argv)
 		{ "directory", required_argument, NULL, 'D' },
 		{ "ca-bundle", required_argument, NULL, 'C' },
 		{ "dns", required_argument, NULL, 'n' },
+		{ "dns-timeout", required_argument, NULL, 'T' },
 		{ "contact", required_argument, NULL, 'c' },
 		{ "eab-kid", required_argument, NULL, 'k' },
 		{ "eab-hmac-key", required_argument, NULL, 'K' },
@@ -174,6 +175,11 @@ main(int argc, char **argv)
 		case 'D': snprintf(m.directory, sizeof(m.directory), "%s", optarg); break;
 		case 'C': snprintf(m.ca_bundle, sizeof(m.ca_bundle), "%s", optarg); break;
 		case 'n': snprintf(m.dns, sizeof(m.dns), "%s", optarg); break;
+		case 'T':
+			if ((n = atoi(optarg)) < 1 || n > 3600)
+				usage();
+			m.run.issue.dns_timeout_ms = (unsigned)n * 1000;
+			break;
 		case 'c': m.run.account.contact = optarg; break;
 		case 'k': m.run.account.eab_kid = optarg; break;
 		case 'K': m.run.account.eab_mac = optarg; break;

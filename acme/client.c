@@ -159,6 +159,7 @@ post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url
 		switch (acme_retry_kind(resp->status, &p)) {
 		case ACME_RETRY_NONCE:
 			c->badnonce_retries++;
+			log_debug("%s: badNonce, retrying with the nonce it sent", url);
 			if (++nonce_tries <= NONCE_RETRIES) {
 				acme_resp_clear(resp);
 				continue;

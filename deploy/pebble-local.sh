@@ -11,7 +11,7 @@ set -eu
 [ $# -ge 2 ] || { echo "usage: $0 DIR DNS_ADDR:PORT [PORT MGMT_PORT]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mkdir -p "$1" && cd "$1" && pwd)
-. "$here/tests/e2e/pebble_lib.sh"
+. "$here/tests/e2e/acme_tools/pebble_lib.sh"
 pebble_setup "$dir" "${3:-14000}" "${4:-15000}"
 printf 'PEBBLE_DIRECTORY=%s\nPEBBLE_CA=%s\nPEBBLE_MGMT=%s\n' \
 	"$PEBBLE_DIRECTORY" "$PEBBLE_CA" "$PEBBLE_MGMT" >"$dir/env"

@@ -3,7 +3,9 @@
 # for it, so this makes a one-off CA and a localhost certificate with
 # openssl, writes a config with loopback addresses and starts
 #   pebble -config F -dnsserver 127.0.0.1:DNSPORT -strict=false
-# Source it after tests/e2e/lib.sh (tests) or on its own (deploy scripts).
+# Source it after tests/e2e/lib.sh (tests) or on its own (deploy scripts,
+# deploy/pebble-local.sh).  It lives outside tests/e2e/*.sh so tests/run.sh
+# does not take it for a test.
 #
 #   pebble_setup DIR PORT MGMT_PORT [EAB_KID EAB_KEY]
 #       writes DIR/ca.pem (trust this: --ca-bundle), DIR/cert.pem, key.pem
