@@ -282,8 +282,18 @@ acme_client_account(struct acme_client *c, struct store *s,
 	if (a.next_key_pem[0] != '\0' && (rc = recover_key_change(c, s, &a)) != BURROW_OK)
 		goto out;
 	if (a.kid[0] != '\0') {
-		rc = (c->kid = strdup(a.kid)) != NULL ? BURROW_OK : BURROW_ERR_NOMEM;
-		goto out;
+		/* A test CA (Pebble) forgets its accounts when it restarts: ask
+		 * whether ours still exists, and register again if not. */
+		if ((rc = lookup_account(c, c->key, &c->kid)) == BURROW_OK) {
+			if (c->kid == NULL && (c->kid = strdup(a.kid)) == NULL)
+				rc = BURROW_ERR_NOMEM;
+			else if (strcmp(c->kid, a.kid) != 0)
+				rc = store_acme_account_set_kid(s, a.id, c->kid, a.contact);
+			goto out;
+		}
+		if (rc != BURROW_ERR_PROTO || strstr(c->err, "accountDoesNotExist") == NULL)
+			goto out;
+		log_warn("the CA no longer knows account %s: registering again", a.kid);
 	}
 	if ((payload = json_pack("{s:b}", "termsOfServiceAgreed", 1)) == NULL) {
 		rc = BURROW_ERR_NOMEM;

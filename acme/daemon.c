@@ -463,7 +463,8 @@ acme_daemon(const struct acme_run_opts *o)
 			pthread_mutex_unlock(&sc.p->mu);
 			break;
 		}
-		ts.tv_sec = o->interval_s > 0 ? o->interval_s : 60;
+		/* Until the CA has answered once, try again every second. */
+		ts.tv_sec = !ready ? 1 : o->interval_s > 0 ? o->interval_s : 60;
 		ts.tv_nsec = 0;
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT) {

@@ -67,6 +67,19 @@ ok "... stored a different key, nothing pending" \
 ok "issue again with the new account key" acme issue $CUST
 ok "new customer certificate verifies" cert_valid $CUST ecdsa
 
+# Pebble keeps accounts in memory: after a restart on the same address the
+# stored account is gone, and burrow-acme registers the same key again.
+stop "$PEBBLE_PID"
+# shellcheck disable=SC2046
+start pebble-again $(pebble_cmd "$T_DIR/pebble" "127.0.0.1:$DNS_PORT")
+ok "pebble restarted on the same address" pebble_wait 10
+old_kid=$(sql "SELECT kid FROM acme_accounts")
+ok "issue after the CA forgot the account" acme issue $BASE
+grep -q "no longer knows account" "$T_DIR/last.out"
+ok "... re-registered (said so)" test $? -eq 0
+ok "... new account URL stored" test "$old_kid" != "$(sql "SELECT kid FROM acme_accounts")"
+ok "... chain verifies against the new Pebble root" cert_valid $BASE ecdsa
+
 # External Account Binding: a CA that requires it.
 EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
 ok "pebble with externalAccountBindingRequired" pebble_start pebble-eab kid-1 $EAB_KEY
