@@ -67,13 +67,21 @@ lego_one() {
 lego_one warmup.customer.test || { cat "$W/lego-warmup.customer.test.log"; exit 1; }
 
 echo "# bench-acme: $N wildcard+apex certificates, Pebble 2.4 (VA no sleep), DNS-01 via burrow-dns, $(nproc) cores"
-t0=$(now_ms)
-# shellcheck disable=SC2086
-$ACME --jobs "$JOBS" issue $ZONES >"$W/burrow.log" 2>&1
-rc=$?
-t_burrow=$(( $(now_ms) - t0 ))
-stored=$(sqlite3 "$BURROW_DB" "SELECT count(DISTINCT zone_id) FROM certificates WHERE zone_id IN (SELECT id FROM zones WHERE name LIKE 'c%.customer.test')")
-echo "burrow-acme --jobs $JOBS: ${t_burrow} ms for $stored/$N certificates (exit $rc)"
+# Three rounds (each issues 50 fresh certificates); the median counts.
+times=""
+rc=0
+for round in 1 2 3; do
+	t0=$(now_ms)
+	# shellcheck disable=SC2086
+	$ACME --jobs "$JOBS" issue $ZONES >"$W/burrow-$round.log" 2>&1 || rc=1
+	t=$(( $(now_ms) - t0 ))
+	times="$times $t"
+	echo "burrow-acme --jobs $JOBS, round $round: ${t} ms"
+done
+stored=$(sqlite3 "$BURROW_DB" "SELECT count(*) FROM certificates WHERE zone_id IN (SELECT id FROM zones WHERE name LIKE 'c%.customer.test')")
+t_burrow=$(printf '%s\n' $times | sort -n | sed -n 2p)
+echo "burrow-acme --jobs $JOBS: median ${t_burrow} ms for $N certificates ($stored stored in 3 rounds, exit $rc)"
+[ "${LEGO:-1}" = 1 ] || exit "$rc"
 
 t0=$(now_ms)
 okc=0
@@ -88,8 +96,8 @@ export W PEBBLE_DIRECTORY DNS_PORT
 # shellcheck disable=SC2086
 printf '%s\n' $ZONES | xargs -P "$LEGO_PAR" -I{} bash -c 'lego_one {}'
 t_lego_par=$(( $(now_ms) - t0 ))
-okp=$(ls "$W/lego/certificates/" 2>/dev/null | grep -c '^_\.c.*\.crt$')
+okp=$(ls "$W/lego/certificates/" 2>/dev/null | grep -cE '^c[0-9]+\.customer\.test\.crt$')
 echo "lego 4.9 (exec hook), $LEGO_PAR at a time: ${t_lego_par} ms for $okp/$N certificates"
 awk -v b="$t_burrow" -v s="$t_lego" -v p="$t_lego_par" 'BEGIN {
 	printf "ratio burrow/lego: %.3f (sequential), %.3f (%s parallel); goal <= 0.5\n", b / s, b / p, "'"$LEGO_PAR"'" }'
-[ "$rc" -eq 0 ] && [ "$stored" -eq "$N" ]
+[ "$rc" -eq 0 ] && [ "$stored" -eq $((3 * N)) ]
