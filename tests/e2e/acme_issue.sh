@@ -34,6 +34,14 @@ same "every order done" "done done" "$(sql "SELECT status FROM acme_orders ORDER
 same "renewal planned at two thirds of the lifetime (no ARI in Pebble 2.4)" "1" \
 	"$(sql "SELECT count(*) FROM certificates WHERE renew_after = not_before + (not_after - not_before) / 3 * 2 AND zone_id = (SELECT id FROM zones WHERE name = '$BASE')")"
 
+# Trust: Pebble's TLS certificate is not in the system store, and nothing
+# switches verification off.
+fails "without Pebble's CA bundle the TLS handshake is refused" "$BIN/burrow-acme" \
+	--db "$BURROW_DB" --directory "$PEBBLE_DIRECTORY" --dns "127.0.0.1:$DNS_PORT" \
+	--ca-bundle /etc/ssl/certs/ca-certificates.crt issue $BASE
+grep -qi "certificate" "$T_DIR/last.out"
+ok "... with a TLS certificate error" test $? -eq 0
+
 # Bad input: one clear line, non-zero exit, nothing stored.
 fails "unknown zone is refused" acme issue nope.example.org
 grep -q "nope.example.org: no such zone" "$T_DIR/last.out"
