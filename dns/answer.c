@@ -287,8 +287,11 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 		/* EDE 21, "Not Supported"; NSD keeps the question only for CH. */
 		return reply_question(&q, pkt, DNS_RCODE_REFUSED, 21,
 		    q.qclass == DNS_CLASS_CH, out);
-	/* Zone transfers are not offered (yet): NOTAUTH, as NSD answers a
-	 * client that no ACL allows. */
+	/* Zone transfers are not offered (yet).  As NSD: AXFR over UDP is
+	 * NOTIMP (RFC 5936 4.2 wants TCP); otherwise NOTAUTH, as to a client
+	 * no ACL allows. */
+	if (q.qtype == DNS_TYPE_AXFR && transport == DNS_UDP)
+		return reply_question(&q, pkt, DNS_RCODE_NOTIMP, 0, 1, out);
 	if (q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR)
 		return reply_question(&q, pkt, DNS_RCODE_NOTAUTH, 0, 1, out);
 

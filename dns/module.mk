@@ -8,3 +8,8 @@ FUZZ_TARGETS += dns_query
 .PHONY: bench-dns
 bench-dns: all
 	sh bench/dns.sh
+
+# The benchmark's store filler (bench/dns_populate.c), built on demand.
+$(BUILD)/bench/dns_populate: bench/dns_populate.c $(BURROW_LIBS) $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BURROW_LIBS) $(LDLIBS)

@@ -347,9 +347,11 @@ put_rr(struct builder *b, const struct dns_zone *z, const ldns_rr *rr, uint16_t 
 		if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME) {
 			put_name(b, z, ldns_rdf_data(rdf), ldns_rdf_size(rdf), index, start,
 			    compressible(type));
-			/* RFC 1035 3.3.11 / 3.3.9: NS and MX targets get their
-			 * addresses in the additional section. */
-			if (type == LDNS_RR_TYPE_NS || type == LDNS_RR_TYPE_MX)
+			/* NS and MX (RFC 1035 3.3.11, 3.3.9) and SRV targets
+			 * (RFC 2782) get their addresses in the additional
+			 * section, as NSD adds them. */
+			if (type == LDNS_RR_TYPE_NS || type == LDNS_RR_TYPE_MX ||
+			    type == LDNS_RR_TYPE_SRV)
 				put_target(b, rdf);
 		} else {
 			bwrite(b->body, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
