@@ -12,15 +12,16 @@
 
 #define CREATE_SYNOPSIS \
 	"burrow tunnel create --target HOST:PORT [--kind tls|h2|tcp] [--zone ZONE] " \
-	"[--workspace W] [--db PATH] [--json]"
+	"[--workspace W] [--connect-token] [--db PATH] [--json]"
 #define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]"
 #define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]"
 #define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]"
 
-enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE };
+enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE, OPT_CONNECT_TOKEN };
 
 struct tunnel_args {
 	const char *target, *kind, *zone, *workspace;
+	int connect_token;
 };
 
 static int
@@ -33,6 +34,7 @@ on_option(int opt, const char *arg, void *ctx)
 	case OPT_KIND:      a->kind = arg; break;
 	case OPT_ZONE:      a->zone = arg; break;
 	case OPT_WORKSPACE: a->workspace = arg; break;
+	case OPT_CONNECT_TOKEN: a->connect_token = 1; break;
 	default:            return cli_usage("unexpected option");
 	}
 	return CLI_OK;
@@ -109,6 +111,7 @@ tunnel_create(int argc, char **argv)
 		{ "kind", required_argument, NULL, OPT_KIND },
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
+		{ "connect-token", no_argument, NULL, OPT_CONNECT_TOKEN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
@@ -134,6 +137,7 @@ tunnel_create(int argc, char **argv)
 	spec.target_host = target.host;
 	spec.target_port = target.port;
 	spec.workspace = a.workspace;
+	spec.connect_token = a.connect_token;
 	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
 		return rc;
 	rc = store_tunnel_create(s, &spec, &t);
