@@ -72,7 +72,7 @@ handshake_ok() {
 # $T_DIR/NAME.out.
 open_conn() {
 	mkfifo "$T_DIR/$1.in"
-	start "$1" sh -c "exec openssl s_client -quiet -connect 127.0.0.1:$EDGE_PORT \
+	start "$1" sh -c "exec openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:$EDGE_PORT \
 		-servername $2 -CAfile $T_DIR/ca.pem -verify_return_error \
 		<$T_DIR/$1.in >$T_DIR/$1.out 2>$T_DIR/$1.err"
 	eval "exec {fd_$1}>\"$T_DIR/$1.in\""
