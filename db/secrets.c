@@ -161,3 +161,22 @@ store_secret_list(struct store *s, const char *purpose, store_secret_cb cb, void
 	sqlite3_reset(stmt);
 	return ret;
 }
+
+int
+store_secret_stamp(struct store *s, const char *purpose, int64_t *stamp)
+{
+	static const char sql[] =
+	    "SELECT coalesce(max(id), 0), coalesce(sum(retired_at != 0), 0) FROM secrets "
+	    "WHERE purpose = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*stamp = sqlite3_column_int64(stmt, 0) * 65536 + sqlite3_column_int64(stmt, 1);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read secrets");
+}

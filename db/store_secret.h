@@ -37,6 +37,10 @@ int store_secret_rotate(struct store *s, const char *purpose, struct store_secre
 /* Retires a key: tokens it signed stop verifying.  BURROW_ERR_NOTFOUND. */
 int store_secret_retire(struct store *s, const char *key_id);
 
+/* A value that changes whenever a key of purpose is added or retired, so
+ * a reader can cache the keys and re-read them only when it moves. */
+int store_secret_stamp(struct store *s, const char *purpose, int64_t *stamp);
+
 /* Calls cb for every unretired key of purpose, newest first; a non-zero
  * return stops the walk and is returned.  *out is valid during the call. */
 typedef int (*store_secret_cb)(const struct store_secret *k, void *ctx);

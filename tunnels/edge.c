@@ -34,6 +34,8 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	if ((rc = edge_index_poll(e)) != BURROW_OK)
 		log_error("change log poll failed: %s (%s)", burrow_strerror(rc),
 		    store_errmsg(e->store));
+	if ((rc = edge_gate_refresh_keys(e)) != BURROW_OK)
+		log_error("connect-token keys not read: %s", store_errmsg(e->store));
 	event_base_gettimeofday_cached(e->base, &now);
 	if (now.tv_sec - e->last_retry.tv_sec >= TCP_RETRY_SECONDS) {
 		e->last_retry = now;

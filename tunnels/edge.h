@@ -96,7 +96,8 @@ struct edge {
 	int draining;
 	struct token_key keys[EDGE_KEYS_MAX];
 	int nkeys;
-	struct timeval keys_loaded;
+	int keys_loaded;
+	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
 };
 
 /* ---- edge.c ---- */
@@ -155,6 +156,9 @@ const char *edge_conn_peer(const struct edge_conn *c);
 void edge_conn_close_all(struct edge *e);
 
 /* ---- gate.c ---- */
+
+/* Re-reads the connect-token keys if they changed in the store. */
+int edge_gate_refresh_keys(struct edge *e);
 
 enum gate_result { GATE_WAIT, GATE_PASS, GATE_DENY };
 

@@ -18,10 +18,6 @@
 #include "tunnels/edge.h"
 #include "tunnels/http_head.h"
 
-/* An unknown key id re-reads the keys, at most this often, so a stream of
- * forged ids cannot turn into a stream of store reads. */
-#define KEYS_RELOAD_MS 1000
-
 static int
 add_key(const struct store_secret *k, void *ctx)
 {
@@ -37,33 +33,38 @@ add_key(const struct store_secret *k, void *ctx)
 	return 0;
 }
 
-static void
-reload_keys(struct edge *e)
+int
+edge_gate_refresh_keys(struct edge *e)
 {
+	int64_t stamp;
 	int rc;
 
+	if ((rc = store_secret_stamp(e->store, STORE_SECRET_PURPOSE_TOKEN, &stamp)) != BURROW_OK)
+		return rc;
+	if (stamp == e->keys_stamp && e->keys_loaded)
+		return BURROW_OK;
 	e->nkeys = 0;
 	if ((rc = store_secret_list(e->store, STORE_SECRET_PURPOSE_TOKEN, add_key, e)) != BURROW_OK)
-		log_error("connect-token keys not read: %s", store_errmsg(e->store));
-	event_base_gettimeofday_cached(e->base, &e->keys_loaded);
+		return rc;
+	e->keys_stamp = stamp;
+	e->keys_loaded = 1;
+	return BURROW_OK;
 }
 
 static const struct token_key *
 find_key(const char *kid, void *ctx)
 {
 	struct edge *e = ctx;
-	struct timeval now, since;
-	int i, pass;
+	int i, pass, rc;
 
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < e->nkeys; i++)
 			if (strcmp(e->keys[i].id, kid) == 0)
 				return &e->keys[i];
-		event_base_gettimeofday_cached(e->base, &now);
-		timersub(&now, &e->keys_loaded, &since);
-		if (pass == 1 || since.tv_sec * 1000 + since.tv_usec / 1000 < KEYS_RELOAD_MS)
-			break;
-		reload_keys(e);
+		/* A key made since the last poll: one small aggregate query
+		 * tells whether there is anything new to read. */
+		if (pass == 0 && (rc = edge_gate_refresh_keys(e)) != BURROW_OK)
+			log_error("connect-token keys not read: %s", store_errmsg(e->store));
 	}
 	return NULL;
 }
