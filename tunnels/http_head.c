@@ -298,6 +298,8 @@ http_head_token(const struct http_head *h, struct http_span *tok)
 	struct http_span param;
 	int i;
 
+	tok->p = NULL;
+	tok->len = 0;
 	for (i = 0; i < h->nheaders; i++)
 		if (bearer(&h->headers[i], tok))
 			return HTTP_TOKEN_HEADER;

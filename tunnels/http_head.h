@@ -50,7 +50,8 @@ enum http_token_source {
 #define HTTP_TOKEN_NAME "_modal_connect_token"
 
 /* Finds the connect token: Authorization: Bearer first, then the query
- * parameter, then the cookie.  *tok points into the head's buffer. */
+ * parameter, then the cookie.  *tok points into the head's buffer (NULL
+ * and 0 with HTTP_TOKEN_NONE). */
 enum http_token_source http_head_token(const struct http_head *h, struct http_span *tok);
 
 /* Writes the head the container gets into out (size outsz): the token
