@@ -10,3 +10,8 @@ FUZZ_TARGETS += edge_http_head edge_token edge_sni
 # goes again into LDLIBS so it comes after the CLI objects that use it.
 bin/burrow: $(tunnels_LIB)
 bin/burrow: LDLIBS := $(tunnels_LIB) $(common_LIB) $(LDLIBS)
+
+# make bench-edge: burrow-edge against HAProxy with wrk (bench/edge.sh).
+.PHONY: bench-edge
+bench-edge: deps all
+	bash bench/edge.sh
