@@ -34,6 +34,8 @@
 #define EDGE_KEYS_MAX 16
 /* Bytes one direction may queue before its reader is paused. */
 #define EDGE_HIGH_WATER (256 * 1024)
+/* Most bytes one read or write callback moves. */
+#define EDGE_IO_CHUNK (128 * 1024)
 
 struct edge_config {
 	const char *db_path;
