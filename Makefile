@@ -62,6 +62,7 @@ include cli/module.mk
 include dns/module.mk
 include acme/module.mk
 include tunnels/module.mk
+include exit/module.mk
 include tests/module.mk
 
 .PHONY: all deps run check asan fuzz fuzz-build bench clean
