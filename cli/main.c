@@ -1,1 +1,28 @@
-int main(void){return 0;}
+/*
+ * main.c: bin/burrow, the operator CLI.  Each verb group lives in its own
+ * cli/cmd_*.c; this file only dispatches.
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+static const struct cli_verb verbs[] = {
+	{ "init", cmd_init,
+	  "burrow init [--zone ZONE] [--ns HOST,...] [--edge-ipv4 IP] [--edge-ipv6 IP] "
+	  "[--tcp-ports LO-HI] [--db PATH] [--json]" },
+	{ "tunnel", cmd_tunnel, "burrow tunnel create|list|show|rm ..." },
+	{ "zone", cmd_zone, "burrow zone list|show ..." },
+	{ "domain", cmd_domain, "burrow domain add|list|show|rm ..." },
+	{ "record", cmd_record, "burrow record add|list|rm ..." },
+	{ "edge", cmd_edge, "burrow edge add|list|rm ..." },
+	{ "cert", cmd_cert, "burrow cert list|show|import ..." },
+	{ "tsig", cmd_tsig, "burrow tsig add|list|rm ..." },
+	{ NULL, NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	return cli_dispatch(verbs, argc, argv, "burrow");
+}

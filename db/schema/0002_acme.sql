@@ -47,3 +47,7 @@ CREATE TRIGGER certificates_add AFTER INSERT ON certificates BEGIN
 	INSERT INTO changes(zone_id, name, op, at)
 	SELECT id, name, 'update', unixepoch() FROM zones WHERE id = NEW.zone_id;
 END;
+CREATE TRIGGER certificates_update AFTER UPDATE ON certificates BEGIN
+	INSERT INTO changes(zone_id, name, op, at)
+	SELECT id, name, 'update', unixepoch() FROM zones WHERE id = NEW.zone_id;
+END;

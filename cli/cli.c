@@ -1,0 +1,202 @@
+/*
+ * cli.c: option parsing, store opening and output shared by every verb.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/error.h"
+
+static void
+vreport(const char *fmt, va_list ap)
+{
+	fputs("burrow: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+int
+cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	return CLI_FAILURE;
+}
+
+int
+cli_store_error(struct store *s, int err)
+{
+	const char *detail = store_errmsg(s);
+
+	if (detail == NULL || detail[0] == '\0')
+		detail = burrow_strerror(err);
+	return err == BURROW_ERR_INVALID ? cli_usage("%s", detail) : cli_fail("%s", detail);
+}
+
+int
+cli_common_option(int opt, const char *arg, struct cli_common *c, int *help)
+{
+	switch (opt) {
+	case CLI_OPT_DB:
+		c->db = arg;
+		return 1;
+	case CLI_OPT_JSON:
+		c->json = 1;
+		return 1;
+	case CLI_OPT_HELP:
+		*help = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_parse(int argc, char **argv, const struct option *longopts,
+          const char *synopsis, struct cli_common *c,
+          cli_option_fn on_opt, void *ctx)
+{
+	int opt, help = 0, rc;
+
+	if (c->db == NULL)
+		c->db = getenv("BURROW_DB");
+	if (c->db == NULL || c->db[0] == '\0')
+		c->db = "burrow.db";
+	/* "+" stops at the first operand only where a verb has sub-verbs;
+	 * plain verbs permute so options may follow operands. */
+	/* 0, not 1: GNU getopt then drops state left by an earlier parse. */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			if (optopt != 0)
+				return cli_usage("option needs a value or is unknown; usage: %s",
+				    synopsis);
+			return cli_usage("unknown option '%s'; usage: %s",
+			    argv[optind - 1], synopsis);
+		}
+		if (cli_common_option(opt, optarg, c, &help))
+			continue;
+		if (on_opt == NULL)
+			return cli_usage("usage: %s", synopsis);
+		if ((rc = on_opt(opt, optarg, ctx)) != CLI_OK)
+			return rc;
+	}
+	if (help) {
+		printf("usage: %s\n", synopsis);
+		exit(CLI_OK);
+	}
+	return CLI_OK;
+}
+
+int
+cli_start(int argc, char **argv, const struct option *longopts, const char *synopsis,
+          struct cli_common *c, cli_option_fn on_opt, void *ctx, int nargs,
+          struct store **s)
+{
+	int rc = cli_parse(argc, argv, longopts, synopsis, c, on_opt, ctx);
+
+	if (rc != CLI_OK)
+		return rc;
+	if (argc - optind != nargs)
+		return cli_usage("usage: %s", synopsis);
+	return cli_open_store(c, 0, s);
+}
+
+int
+cli_open_store(const struct cli_common *c, int create, struct store **out)
+{
+	char err[600];
+	int rc;
+
+	rc = store_open(c->db, create ? STORE_CREATE : 0, out, err, sizeof(err));
+	if (rc != BURROW_OK)
+		return cli_fail("%s", err);
+	return CLI_OK;
+}
+
+int
+cli_print_json(json_t *j)
+{
+	if (j == NULL)
+		return cli_fail("out of memory");
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+	return CLI_OK;
+}
+
+int
+cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return BURROW_ERR_INVALID;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return BURROW_ERR_INVALID;
+	*out = v;
+	return BURROW_OK;
+}
+
+void
+cli_format_time(int64_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, outsz, "-");
+		return;
+	}
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_synopses(FILE *f, const struct cli_verb *table)
+{
+	for (; table->name != NULL; table++)
+		fprintf(f, "  %s\n", table->synopsis);
+}
+
+int
+cli_dispatch(const struct cli_verb *table, int argc, char **argv, const char *group)
+{
+	const struct cli_verb *v;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+		printf("usage:\n");
+		print_synopses(stdout, table);
+		return CLI_OK;
+	}
+	for (v = table; argc >= 2 && v->name != NULL; v++)
+		if (strcmp(argv[1], v->name) == 0)
+			return v->run(argc - 1, argv + 1);
+	if (argc < 2)
+		fprintf(stderr, "burrow: %s needs a command\n", group);
+	else
+		fprintf(stderr, "burrow: %s has no command '%s'\n", group, argv[1]);
+	fprintf(stderr, "usage:\n");
+	print_synopses(stderr, table);
+	return CLI_USAGE;
+}

@@ -1,0 +1,261 @@
+/*
+ * cmd_tunnel.c: burrow tunnel create|list|show|rm.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/netaddr.h"
+
+#define CREATE_SYNOPSIS \
+	"burrow tunnel create --target HOST:PORT [--kind tls|h2|tcp] [--zone ZONE] " \
+	"[--workspace W] [--db PATH] [--json]"
+#define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]"
+#define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]"
+#define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]"
+
+enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE };
+
+struct tunnel_args {
+	const char *target, *kind, *zone, *workspace;
+};
+
+static int
+on_option(int opt, const char *arg, void *ctx)
+{
+	struct tunnel_args *a = ctx;
+
+	switch (opt) {
+	case OPT_TARGET:    a->target = arg; break;
+	case OPT_KIND:      a->kind = arg; break;
+	case OPT_ZONE:      a->zone = arg; break;
+	case OPT_WORKSPACE: a->workspace = arg; break;
+	default:            return cli_usage("unexpected option");
+	}
+	return CLI_OK;
+}
+
+/* The public port of the tunnel: its own for tcp, the edge's TLS port else. */
+static unsigned
+public_port(struct store *s, const struct store_tunnel *t)
+{
+	char value[16];
+	unsigned long port;
+
+	if (t->kind == STORE_TUNNEL_TCP)
+		return t->public_port;
+	if (store_setting_get(s, "edge_tls_port", "443", value, sizeof(value)) != BURROW_OK ||
+	    cli_parse_uint(value, 1, 65535, &port) != BURROW_OK)
+		return 443;
+	return (unsigned)port;
+}
+
+static void
+tunnel_url(const struct store_tunnel *t, unsigned port, char *out, size_t outsz)
+{
+	if (t->kind == STORE_TUNNEL_TCP)
+		snprintf(out, outsz, "%s:%u", t->hostname, port);
+	else if (port == 443)
+		snprintf(out, outsz, "https://%s", t->hostname);
+	else
+		snprintf(out, outsz, "https://%s:%u", t->hostname, port);
+}
+
+static void
+tunnel_target(const struct store_tunnel *t, char *out, size_t outsz)
+{
+	if (netaddr_ip_family(t->target_host) == 6)
+		snprintf(out, outsz, "[%s]:%u", t->target_host, t->target_port);
+	else
+		snprintf(out, outsz, "%s:%u", t->target_host, t->target_port);
+}
+
+static json_t *
+tunnel_json(struct store *s, const struct store_tunnel *t)
+{
+	char url[NAMES_MAX + 32], target[NAMES_MAX + 16], created[32];
+	unsigned port = public_port(s, t);
+
+	tunnel_url(t, port, url, sizeof(url));
+	tunnel_target(t, target, sizeof(target));
+	cli_format_time(t->created_at, created, sizeof(created));
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b, s:s, s:s}",
+	    "hostname", t->hostname, "url", url, "kind", store_tunnel_kind_name(t->kind),
+	    "target", target, "port", (int)port, "zone", t->zone,
+	    "connect_token", t->connect_token, "workspace", t->workspace,
+	    "created_at", created);
+}
+
+static void
+tunnel_print(struct store *s, const struct store_tunnel *t)
+{
+	char url[NAMES_MAX + 32], target[NAMES_MAX + 16];
+
+	tunnel_url(t, public_port(s, t), url, sizeof(url));
+	tunnel_target(t, target, sizeof(target));
+	printf("%-40s %-4s %-48s -> %s%s\n", t->hostname, store_tunnel_kind_name(t->kind),
+	    url, target, t->connect_token ? " (connect token)" : "");
+}
+
+static int
+tunnel_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "kind", required_argument, NULL, OPT_KIND },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { 0 };
+	struct tunnel_args a = { 0 };
+	struct netaddr_hostport target;
+	struct store_tunnel_spec spec;
+	struct store_tunnel t;
+	struct store *s = NULL;
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	if ((rc = cli_parse(argc, argv, opts, CREATE_SYNOPSIS, &c, on_option, &a)) != CLI_OK)
+		return rc;
+	if (optind != argc)
+		return cli_usage("unexpected argument '%s'; usage: %s", argv[optind], CREATE_SYNOPSIS);
+	if (a.target == NULL)
+		return cli_usage("--target HOST:PORT is required; usage: %s", CREATE_SYNOPSIS);
+	if (netaddr_parse_hostport(a.target, &target) != BURROW_OK)
+		return cli_usage("invalid --target '%s': want HOST:PORT with port 1-65535", a.target);
+	if (a.kind != NULL && store_tunnel_kind_parse(a.kind, &spec.kind) != BURROW_OK)
+		return cli_usage("invalid --kind '%s': want tls, h2 or tcp", a.kind);
+	spec.zone = a.zone;
+	spec.target_host = target.host;
+	spec.target_port = target.port;
+	spec.workspace = a.workspace;
+	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
+		return rc;
+	rc = store_tunnel_create(s, &spec, &t);
+	if (rc != BURROW_OK)
+		rc = cli_store_error(s, rc);
+	else if (c.json)
+		rc = cli_print_json(tunnel_json(s, &t));
+	else
+		tunnel_print(s, &t);
+	store_close(s);
+	return rc;
+}
+
+struct list_ctx {
+	struct store *s;
+	json_t *array;
+};
+
+static int
+list_one(const struct store_tunnel *t, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	if (l->array != NULL)
+		json_array_append_new(l->array, tunnel_json(l->s, t));
+	else
+		tunnel_print(l->s, t);
+	return 0;
+}
+
+static int
+tunnel_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common c = { 0 };
+	struct tunnel_args a = { 0 };
+	struct store_zone z = { 0 };
+	struct list_ctx l = { NULL, NULL };
+	struct store *s = NULL;
+	int rc;
+
+	if ((rc = cli_start(argc, argv, opts, LIST_SYNOPSIS, &c, on_option, &a, 0, &s)) != CLI_OK)
+		return rc;
+	l.s = s;
+	if (a.zone != NULL && (rc = store_zone_get(s, a.zone, &z)) != BURROW_OK) {
+		rc = cli_store_error(s, rc);
+		goto out;
+	}
+	if (c.json && (l.array = json_array()) == NULL) {
+		rc = cli_fail("out of memory");
+		goto out;
+	}
+	if ((rc = store_tunnel_list(s, z.id, list_one, &l)) != BURROW_OK) {
+		json_decref(l.array);
+		rc = cli_store_error(s, rc);
+		goto out;
+	}
+	rc = c.json ? cli_print_json(l.array) : CLI_OK;
+out:
+	store_close(s);
+	return rc;
+}
+
+static int
+tunnel_show(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cli_common c = { 0 };
+	struct tunnel_args a = { 0 };
+	struct store_tunnel t;
+	struct store *s = NULL;
+	int rc;
+
+	if ((rc = cli_start(argc, argv, opts, SHOW_SYNOPSIS, &c, on_option, &a, 1, &s)) != CLI_OK)
+		return rc;
+	rc = store_tunnel_get(s, argv[optind], &t);
+	if (rc != BURROW_OK)
+		rc = cli_store_error(s, rc);
+	else if (c.json)
+		rc = cli_print_json(tunnel_json(s, &t));
+	else
+		tunnel_print(s, &t);
+	store_close(s);
+	return rc;
+}
+
+static int
+tunnel_rm(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cli_common c = { 0 };
+	struct tunnel_args a = { 0 };
+	struct store *s = NULL;
+	int rc;
+
+	if ((rc = cli_start(argc, argv, opts, RM_SYNOPSIS, &c, on_option, &a, 1, &s)) != CLI_OK)
+		return rc;
+	rc = store_tunnel_remove(s, argv[optind]);
+	if (rc != BURROW_OK)
+		rc = cli_store_error(s, rc);
+	else if (c.json)
+		rc = cli_print_json(json_pack("{s:s, s:b}", "hostname", argv[optind], "removed", 1));
+	else
+		printf("removed %s\n", argv[optind]);
+	store_close(s);
+	return rc;
+}
+
+int
+cmd_tunnel(int argc, char **argv)
+{
+	static const struct cli_verb table[] = {
+		{ "create", tunnel_create, CREATE_SYNOPSIS },
+		{ "list", tunnel_list, LIST_SYNOPSIS },
+		{ "show", tunnel_show, SHOW_SYNOPSIS },
+		{ "rm", tunnel_rm, RM_SYNOPSIS },
+		{ NULL, NULL, NULL },
+	};
+
+	return cli_dispatch(table, argc, argv, "burrow tunnel");
+}

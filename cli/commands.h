@@ -1,0 +1,17 @@
+/*
+ * commands.h: the verb groups of bin/burrow, one file each (cli/cmd_*.c).
+ * Each takes argv with argv[0] = its own name.
+ */
+#ifndef BURROW_CLI_COMMANDS_H
+#define BURROW_CLI_COMMANDS_H
+
+int cmd_init(int argc, char **argv);
+int cmd_tunnel(int argc, char **argv);
+int cmd_zone(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_edge(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+int cmd_tsig(int argc, char **argv);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * certs.c: issued certificates.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "db/internal.h"
+#include "db/store_cert.h"
+
+#define CERT_COLUMNS \
+	"c.id, c.zone_id, z.name, c.names, c.key_type, c.serial, c.not_before, " \
+	"c.not_after, c.renew_after, c.revoked_at, c.created_at"
+
+void
+store_cert_clear(struct store_cert *c)
+{
+	if (c == NULL)
+		return;
+	free(c->chain_pem);
+	free(c->key_pem);
+	c->chain_pem = NULL;
+	c->key_pem = NULL;
+}
+
+static void
+cert_from_row(sqlite3_stmt *stmt, struct store_cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(stmt, 0);
+	c->zone_id = sqlite3_column_int64(stmt, 1);
+	store_column_text(stmt, 2, c->zone, sizeof(c->zone));
+	store_column_text(stmt, 3, c->names, sizeof(c->names));
+	store_column_text(stmt, 4, c->key_type, sizeof(c->key_type));
+	store_column_text(stmt, 5, c->serial, sizeof(c->serial));
+	c->not_before = sqlite3_column_int64(stmt, 6);
+	c->not_after = sqlite3_column_int64(stmt, 7);
+	c->renew_after = sqlite3_column_int64(stmt, 8);
+	c->revoked_at = sqlite3_column_int64(stmt, 9);
+	c->created_at = sqlite3_column_int64(stmt, 10);
+}
+
+int
+store_cert_add(struct store *s, const char *zone, struct store_cert *c)
+{
+	static const char sql[] =
+	    "INSERT INTO certificates(zone_id, names, chain_pem, key_pem, key_type, "
+	    "serial, not_before, not_after, renew_after, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct store_zone z;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (c->chain_pem == NULL || c->key_pem == NULL || c->chain_pem[0] == '\0' ||
+	    c->key_pem[0] == '\0')
+		return store_fail(s, BURROW_ERR_INVALID, "certificate without chain or key");
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = store_zone_get(s, zone, &z)) != BURROW_OK)
+		goto out;
+	if ((stmt = store_stmt(s, sql)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, z.id);
+	sqlite3_bind_text(stmt, 2, c->names, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, c->chain_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, c->key_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, c->key_type[0] != '\0' ? c->key_type : "ecdsa", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, c->not_before);
+	sqlite3_bind_int64(stmt, 8, c->not_after);
+	sqlite3_bind_int64(stmt, 9, c->renew_after);
+	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_error(s, rc, "insert certificate");
+		goto out;
+	}
+	c->id = sqlite3_last_insert_rowid(s->db);
+	c->zone_id = z.id;
+	rc = store_commit(s);
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+static char *
+column_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
+int
+store_cert_current(struct store *s, const char *zone, struct store_cert *out)
+{
+	static const char sql[] =
+	    "SELECT " CERT_COLUMNS ", c.chain_pem, c.key_pem FROM certificates c "
+	    "JOIN zones z ON z.id = c.zone_id "
+	    "WHERE z.name = ? AND c.revoked_at = 0 ORDER BY c.not_after DESC, c.id DESC LIMIT 1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, zone, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		cert_from_row(stmt, out);
+		out->chain_pem = column_dup(stmt, 11);
+		out->key_pem = column_dup(stmt, 12);
+		rc = out->chain_pem != NULL && out->key_pem != NULL ? BURROW_OK
+		    : BURROW_ERR_NOMEM;
+		if (rc != BURROW_OK)
+			store_cert_clear(out);
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no certificate for %s", zone);
+	} else {
+		rc = store_sql_error(s, rc, "read certificate");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_cert_list(struct store *s, int only_current, store_cert_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " CERT_COLUMNS " FROM certificates c JOIN zones z ON z.id = c.zone_id "
+	    "WHERE ?1 = 0 OR c.id = (SELECT c2.id FROM certificates c2 "
+	    "  WHERE c2.zone_id = c.zone_id AND c2.revoked_at = 0 "
+	    "  ORDER BY c2.not_after DESC, c2.id DESC LIMIT 1) "
+	    "ORDER BY z.name, c.not_after DESC, c.id DESC";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_cert c;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int(stmt, 1, only_current ? 1 : 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		cert_from_row(stmt, &c);
+		if ((ret = cb(&c, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list certificates");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int
+store_cert_mark_revoked(struct store *s, int64_t id)
+{
+	static const char sql[] =
+	    "UPDATE certificates SET revoked_at = ? WHERE id = ? AND revoked_at = 0";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 2, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "revoke certificate");
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no unrevoked certificate %lld", (long long)id)
+	    : BURROW_OK;
+}

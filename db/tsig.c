@@ -1,0 +1,142 @@
+/*
+ * tsig.c: TSIG keys.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "common/error.h"
+#include "db/internal.h"
+#include "db/store_tsig.h"
+
+/* RFC 8945 section 6: a key at least as long as the HMAC output. */
+#define TSIG_SECRET_BYTES 32
+
+static void
+tsig_from_row(sqlite3_stmt *stmt, struct store_tsig *k)
+{
+	store_column_text(stmt, 0, k->name, sizeof(k->name));
+	store_column_text(stmt, 1, k->algorithm, sizeof(k->algorithm));
+	store_column_text(stmt, 2, k->secret, sizeof(k->secret));
+}
+
+/* Key names are domain names; single-label ones ("transfer") are common in
+ * NSD and Knot configurations, so they are accepted too. */
+static int
+canonical_key_name(const char *name, char out[NAMES_MAX + 1])
+{
+	char probe[NAMES_MAX + 1];
+	size_t len;
+
+	if (strchr(name, '.') != NULL)
+		return names_canonical(name, 0, out);
+	len = strlen(name);
+	if (len == 0 || len > 63 || snprintf(probe, sizeof(probe), "%s.x", name) < 0 ||
+	    names_canonical(probe, 0, out) != BURROW_OK)
+		return BURROW_ERR_INVALID;
+	out[len] = '\0';
+	return BURROW_OK;
+}
+
+int
+store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
+{
+	static const char sql[] =
+	    "INSERT INTO tsig_keys(name, algorithm, secret, created_at) VALUES (?, ?, ?, ?)";
+	unsigned char raw[TSIG_SECRET_BYTES];
+	struct store_tsig k;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	if (canonical_key_name(name, k.name) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid key name '%s'", name);
+	snprintf(k.algorithm, sizeof(k.algorithm), "hmac-sha256");
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+	/* Standard base64 with padding, the form dig, NSD and Knot read. */
+	EVP_EncodeBlock((unsigned char *)k.secret, raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, k.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, k.algorithm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, k.secret, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
+		    ? store_fail(s, BURROW_ERR_EXISTS, "TSIG key %s already exists", k.name)
+		    : store_sql_error(s, rc, "insert TSIG key");
+	if (out != NULL)
+		*out = k;
+	OPENSSL_cleanse(&k, sizeof(k));
+	return BURROW_OK;
+}
+
+int
+store_tsig_get(struct store *s, const char *name, struct store_tsig *out)
+{
+	static const char sql[] =
+	    "SELECT name, algorithm, secret FROM tsig_keys WHERE name = lower(?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		tsig_from_row(stmt, out);
+		rc = BURROW_OK;
+	} else {
+		rc = rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name)
+		    : store_sql_error(s, rc, "read TSIG key");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int
+store_tsig_remove(struct store *s, const char *name)
+{
+	static const char sql[] = "DELETE FROM tsig_keys WHERE name = lower(?)";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "delete TSIG key");
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name) : BURROW_OK;
+}
+
+int
+store_tsig_list(struct store *s, store_tsig_cb cb, void *ctx)
+{
+	static const char sql[] = "SELECT name, algorithm, secret FROM tsig_keys ORDER BY name";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_tsig k;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		tsig_from_row(stmt, &k);
+		if ((ret = cb(&k, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list TSIG keys");
+	sqlite3_reset(stmt);
+	return ret;
+}

@@ -1,0 +1,438 @@
+/* Unit tests: the store (migrations, constraints, tunnels, records, change
+ * log, concurrent writers). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "common/error.h"
+#include "db/store.h"
+#include "db/store_cert.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static const char *const default_ns[] = { "w-ns-a.modal.host", "w-ns-b.modal.host" };
+
+static void
+init_params(struct store_init_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->zone = "w.modal.host";
+	p->ns = default_ns;
+	p->ns_count = 2;
+	p->edge_ipv4 = "127.0.0.1";
+	p->tcp_port_min = 20000;
+	p->tcp_port_max = 29999;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_init_params p;
+
+	strcpy(f->dir, "/tmp/burrow-unit.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/burrow.db", f->dir);
+	if (store_open(f->path, STORE_CREATE, &f->s, NULL, 0) != BURROW_OK)
+		return -1;
+	init_params(&p);
+	if (store_init(f->s, &p) != BURROW_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Counts rows with plain SQLite, beside the store, to prove nothing changed. */
+static int
+count_rows(const char *path, const char *table)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char sql[128];
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_migrate_from_empty(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_schema_version(f->s), store_schema_latest());
+	assert_true(store_schema_latest() >= 4);
+	assert_int_equal(count_rows(f->path, "certificates"), 0);
+	assert_int_equal(count_rows(f->path, "proxies"), 0);
+}
+
+static void
+test_migrate_from_v1(void **state)
+{
+	struct fixture *f = *state;
+	struct store_init_params p;
+	struct store_tunnel t;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 8000, STORE_TUNNEL_TLS, 0, NULL, 0 };
+	struct store *old = NULL, *s = NULL;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	assert_int_equal(store_open_at_version(path, 1, &old), BURROW_OK);
+	assert_int_equal(store_schema_version(old), 1);
+	init_params(&p);
+	assert_int_equal(store_init(old, &p), BURROW_OK);
+	assert_int_equal(store_tunnel_create(old, &spec, &t), BURROW_OK);
+	store_close(old);
+	assert_int_equal(count_rows(path, "certificates"), -1);
+
+	assert_int_equal(store_open(path, 0, &s, NULL, 0), BURROW_OK);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	assert_int_equal(count_rows(path, "certificates"), 0);
+	assert_int_equal(store_tunnel_get(s, t.hostname, &t), BURROW_OK);
+	store_close(s);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = NULL;
+	char sql[64], err[256];
+	sqlite3 *db;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", store_schema_latest() + 1);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->path, 0, &s, err, sizeof(err)), BURROW_ERR_SCHEMA);
+	assert_null(s);
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(store_open(f->path, STORE_READONLY, &s, err, sizeof(err)),
+	    BURROW_ERR_SCHEMA);
+}
+
+static void
+test_missing_store(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = NULL;
+	char path[160], err[256];
+
+	snprintf(path, sizeof(path), "%s/absent.db", f->dir);
+	assert_int_equal(store_open(path, 0, &s, err, sizeof(err)), BURROW_ERR_NOTFOUND);
+	assert_non_null(strstr(err, "burrow init"));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void
+test_init_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_init_params p;
+	int zones = count_rows(f->path, "zones"), changes = count_rows(f->path, "changes");
+
+	init_params(&p);
+	assert_int_equal(store_init(f->s, &p), BURROW_OK);
+	assert_int_equal(count_rows(f->path, "zones"), zones);
+	assert_int_equal(count_rows(f->path, "changes"), changes);
+	p.zone = "other.example.com";
+	assert_int_equal(store_init(f->s, &p), BURROW_ERR_EXISTS);
+	assert_int_equal(count_rows(f->path, "zones"), zones);
+}
+
+static void
+test_tunnel_create(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 8000, STORE_TUNNEL_TLS, 0, "ws", 0 };
+	struct store_tunnel t, u;
+
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_OK);
+	assert_int_equal(strlen(t.hostname), 14 + 1 + strlen("w.modal.host"));
+	assert_string_equal(t.hostname + 15, "w.modal.host");
+	assert_int_equal(t.public_port, 0);
+	assert_string_equal(t.zone, "w.modal.host");
+	spec.kind = STORE_TUNNEL_TCP;
+	assert_int_equal(store_tunnel_create(f->s, &spec, &u), BURROW_OK);
+	assert_true(u.public_port >= 20000 && u.public_port <= 29999);
+	assert_string_not_equal(t.hostname, u.hostname);
+	assert_int_equal(store_tunnel_remove(f->s, t.hostname), BURROW_OK);
+	assert_int_equal(store_tunnel_remove(f->s, t.hostname), BURROW_ERR_NOTFOUND);
+	assert_int_equal(store_tunnel_get(f->s, t.hostname, &t), BURROW_ERR_NOTFOUND);
+}
+
+static void
+test_tunnel_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 0, STORE_TUNNEL_TLS, 0, NULL, 0 };
+	struct store_tunnel t;
+	int before = count_rows(f->path, "tunnels");
+
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_INVALID);
+	spec.target_port = 80;
+	spec.target_host = "bad host";
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_INVALID);
+	spec.target_host = "10.0.0.5";
+	spec.zone = "unknown.example.com";
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_NOTFOUND);
+	assert_non_null(strstr(store_errmsg(f->s), "unknown.example.com"));
+	spec.zone = "not a zone";
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_INVALID);
+	assert_int_equal(count_rows(f->path, "tunnels"), before);
+}
+
+static void
+test_tcp_ports_run_out(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 80, STORE_TUNNEL_TCP, 0, NULL, 0 };
+	struct store_tunnel a, b, c;
+
+	assert_int_equal(store_setting_set(f->s, "tcp_port_range", "30000-30001"), BURROW_OK);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &a), BURROW_OK);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &b), BURROW_OK);
+	assert_int_not_equal(a.public_port, b.public_port);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &c), BURROW_ERR_FULL);
+	assert_int_equal(count_rows(f->path, "tunnels"), 2);
+	assert_int_equal(store_tunnel_remove(f->s, a.hostname), BURROW_OK);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &c), BURROW_OK);
+	assert_int_equal(c.public_port, a.public_port);
+}
+
+static void
+test_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tunnel_spec spec = { "sandbox.example.com", "10.0.0.5", 80,
+	    STORE_TUNNEL_TLS, 0, NULL, 0 };
+	struct store_tunnel t;
+	struct store_zone z;
+	int zones;
+
+	assert_int_equal(store_domain_add(f->s, "Sandbox.Example.com", "ws1", &z), BURROW_OK);
+	assert_string_equal(z.name, "sandbox.example.com");
+	assert_string_equal(z.state, "pending");
+	assert_string_equal(z.soa_mname, "w-ns-a.modal.host");
+	zones = count_rows(f->path, "zones");
+	assert_int_equal(store_domain_add(f->s, "sandbox.example.com", "ws1", NULL), BURROW_ERR_EXISTS);
+	assert_int_equal(store_domain_add(f->s, "a.sandbox.example.com", "ws2", NULL), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_add(f->s, "example.com", "ws2", NULL), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_add(f->s, "x.w.modal.host", "ws2", NULL), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_add(f->s, "modal.host", "ws2", NULL), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_add(f->s, "bad..name", "ws2", NULL), BURROW_ERR_INVALID);
+	assert_int_equal(store_domain_add(f->s, "ok.example.org", "", NULL), BURROW_ERR_INVALID);
+	assert_int_equal(count_rows(f->path, "zones"), zones);
+	/* Pending domains get no tunnels until delegated. */
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_set_state(f->s, "sandbox.example.com", "delegated", "ok"),
+	    BURROW_OK);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_OK);
+	assert_string_equal(t.hostname + 15, "sandbox.example.com");
+	assert_int_equal(store_domain_remove(f->s, "sandbox.example.com"), BURROW_ERR_REFUSED);
+	assert_int_equal(store_tunnel_remove(f->s, t.hostname), BURROW_OK);
+	assert_int_equal(store_domain_remove(f->s, "sandbox.example.com"), BURROW_OK);
+	assert_int_equal(store_domain_remove(f->s, "w.modal.host"), BURROW_ERR_REFUSED);
+	assert_int_equal(store_domain_remove(f->s, "sandbox.example.com"), BURROW_ERR_NOTFOUND);
+	assert_int_equal(store_zone_for_name(f->s, "abc.w.modal.host", &z), BURROW_OK);
+	assert_string_equal(z.name, "w.modal.host");
+	assert_int_equal(store_zone_for_name(f->s, "abc.xw.modal.host", &z), BURROW_ERR_NOTFOUND);
+}
+
+static void
+test_records(void **state)
+{
+	struct fixture *f = *state;
+	struct store_record r;
+	int removed = 0;
+
+	assert_int_equal(store_record_add(f->s, "_acme-challenge.w.modal.host", "txt", 60,
+	    "\"abc\"", &r), BURROW_OK);
+	assert_string_equal(r.type, "TXT");
+	assert_string_equal(r.rdata, "\"abc\"");
+	assert_int_equal(store_record_add(f->s, "_acme-challenge.w.modal.host", "TXT", 60,
+	    "abc", NULL), BURROW_ERR_EXISTS);
+	assert_int_equal(store_record_add(f->s, "w.modal.host", "CAA", 300,
+	    "0 issue \"letsencrypt.org\"", NULL), BURROW_OK);
+	assert_int_equal(store_record_add(f->s, "w.modal.host", "A", 60, "300.1.1.1", NULL),
+	    BURROW_ERR_INVALID);
+	assert_int_equal(store_record_add(f->s, "w.modal.host", "SOA", 60, "a b 1 2 3 4 5", NULL),
+	    BURROW_ERR_INVALID);
+	assert_int_equal(store_record_add(f->s, "x.example.org", "TXT", 60, "x", NULL),
+	    BURROW_ERR_NOTFOUND);
+	assert_int_equal(count_rows(f->path, "records"), 2);
+	assert_int_equal(store_record_remove_match(f->s, "_acme-challenge.w.modal.host", "TXT",
+	    NULL, &removed), BURROW_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(store_record_remove(f->s, r.id), BURROW_ERR_NOTFOUND);
+}
+
+struct seen {
+	int adds, dels;
+	char name[NAMES_MAX + 1];
+};
+
+static int
+see_change(const struct store_change *c, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (strcmp(c->op, "add") == 0)
+		s->adds++;
+	if (strcmp(c->op, "del") == 0)
+		s->dels++;
+	snprintf(s->name, sizeof(s->name), "%s", c->name);
+	return 0;
+}
+
+static void
+test_change_log_serial(void **state)
+{
+	struct fixture *f = *state;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 80, STORE_TUNNEL_TLS, 0, NULL, 0 };
+	struct store_tunnel t;
+	struct store_zone before, after;
+	struct seen seen = { 0, 0, "" };
+	int64_t seq;
+
+	assert_int_equal(store_zone_base(f->s, &before), BURROW_OK);
+	assert_int_equal(store_change_max(f->s, &seq), BURROW_OK);
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_OK);
+	assert_int_equal(store_zone_base(f->s, &after), BURROW_OK);
+	assert_true(after.serial > before.serial);
+	assert_int_equal(store_change_since(f->s, seq, see_change, &seen), BURROW_OK);
+	assert_int_equal(seen.adds, 1);
+	assert_string_equal(seen.name, t.hostname);
+	assert_int_equal(store_tunnel_remove(f->s, t.hostname), BURROW_OK);
+	assert_int_equal(store_change_since(f->s, seq, see_change, &seen), BURROW_OK);
+	assert_int_equal(seen.dels, 1);
+	/* An edge change moves every zone's serial. */
+	assert_int_equal(store_edge_add(f->s, "::1"), BURROW_OK);
+	assert_int_equal(store_zone_base(f->s, &before), BURROW_OK);
+	assert_true(before.serial > after.serial);
+	assert_int_equal(store_edge_add(f->s, "0:0::1"), BURROW_ERR_EXISTS);
+	assert_int_equal(store_edge_add(f->s, "not-an-ip"), BURROW_ERR_INVALID);
+}
+
+#define WRITERS 2
+#define PER_WRITER 150
+
+static void
+test_concurrent_writers(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pids[WRITERS];
+	int i, status;
+
+	for (i = 0; i < WRITERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct store_tunnel_spec spec = { NULL, "10.0.0.5", 80,
+			    i == 0 ? STORE_TUNNEL_TLS : STORE_TUNNEL_TCP, 0, NULL, 0 };
+			struct store *s = NULL;
+			struct store_tunnel t;
+			int n, failed = 0;
+
+			if (store_open(f->path, 0, &s, NULL, 0) != BURROW_OK)
+				_exit(2);
+			for (n = 0; n < PER_WRITER; n++)
+				if (store_tunnel_create(s, &spec, &t) != BURROW_OK) {
+					fprintf(stderr, "writer %d: %s\n", i, store_errmsg(s));
+					failed++;
+				}
+			store_close(s);
+			_exit(failed == 0 ? 0 : 1);
+		}
+	}
+	for (i = 0; i < WRITERS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(count_rows(f->path, "tunnels"), WRITERS * PER_WRITER);
+}
+
+static void
+test_certificates(void **state)
+{
+	struct fixture *f = *state;
+	struct store_cert c, cur;
+
+	memset(&c, 0, sizeof(c));
+	strcpy(c.names, "*.w.modal.host,w.modal.host");
+	c.chain_pem = "-----BEGIN CERTIFICATE-----\n";
+	c.key_pem = "";
+	assert_int_equal(store_cert_add(f->s, "w.modal.host", &c), BURROW_ERR_INVALID);
+	c.key_pem = "-----BEGIN PRIVATE KEY-----\n";
+	c.not_after = 100;
+	assert_int_equal(store_cert_add(f->s, "nope.example.com", &c), BURROW_ERR_NOTFOUND);
+	assert_int_equal(store_cert_current(f->s, "w.modal.host", &cur), BURROW_ERR_NOTFOUND);
+	assert_int_equal(store_cert_add(f->s, "w.modal.host", &c), BURROW_OK);
+	c.not_after = 200;
+	assert_int_equal(store_cert_add(f->s, "w.modal.host", &c), BURROW_OK);
+	assert_int_equal(store_cert_current(f->s, "w.modal.host", &cur), BURROW_OK);
+	assert_int_equal(cur.not_after, 200);
+	assert_string_equal(cur.chain_pem, c.chain_pem);
+	assert_int_equal(store_cert_mark_revoked(f->s, cur.id), BURROW_OK);
+	store_cert_clear(&cur);
+	assert_int_equal(store_cert_current(f->s, "w.modal.host", &cur), BURROW_OK);
+	assert_int_equal(cur.not_after, 100);
+	store_cert_clear(&cur);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_ports_run_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_log_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_certificates, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
