@@ -17,6 +17,10 @@
 #define PEER_COLUMNS \
 	"e.id, e.proxy_ip_id, e.public_key, e.host, e.address4, e.address6, " \
 	"e.block_network, e.cidr_allowlist, e.created_at, e.updated_at"
+/* The same columns for RETURNING, where a table alias is not allowed. */
+#define PEER_RETURNING \
+	"id, proxy_ip_id, public_key, host, address4, address6, " \
+	"block_network, cidr_allowlist, created_at, updated_at"
 
 static void
 peer_from_row(sqlite3_stmt *stmt, struct store_proxy_peer *p)
@@ -133,7 +137,7 @@ insert_peer(struct store *s, const struct store_proxy_ip *ip, const char *key, i
 	static const char sql[] =
 	    "INSERT INTO proxy_peers(proxy_ip_id, public_key, host, address4, address6, "
 	    "block_network, cidr_allowlist, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8) RETURNING " PEER_COLUMNS;
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8) RETURNING " PEER_RETURNING;
 	struct proxy_cidr c4, c6;
 	char a4[64], a6[64];
 	sqlite3_stmt *stmt;
@@ -166,7 +170,7 @@ update_peer(struct store *s, struct store_proxy_peer *p, int block, const char *
 {
 	static const char sql[] =
 	    "UPDATE proxy_peers SET block_network = ?, cidr_allowlist = ?, updated_at = ? "
-	    "WHERE id = ? RETURNING " PEER_COLUMNS;
+	    "WHERE id = ? RETURNING " PEER_RETURNING;
 	sqlite3_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
