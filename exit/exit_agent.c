@@ -48,10 +48,11 @@ create_iface(const char *ifname)
 		log_info("%s: created (kernel WireGuard)", ifname);
 		return BURROW_OK;
 	}
-	if (exit_run(user, NULL, 0, NULL, NULL, 0) != BURROW_OK ||
+	/* Quiet: wireguard-go prints a banner about the kernel module. */
+	if (exit_run(user, NULL, 0, NULL, NULL, 1) != BURROW_OK ||
 	    if_nametoindex(ifname) == 0) {
 		log_error("%s: cannot create a WireGuard interface (no kernel module, "
-		    "wireguard-go failed)", ifname);
+		    "and 'wireguard-go %s' failed)", ifname, ifname);
 		return BURROW_ERR_IO;
 	}
 	log_info("%s: created (wireguard-go)", ifname);

@@ -95,13 +95,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 daemon_free(struct daemon *d)
 {
+	struct event *evs[] = { d->poll_ev, d->expire_ev, d->term_ev, d->int_ev, d->hup_ev };
+	size_t i;
+
 	if (d->http != NULL)
 		evhttp_free(d->http);
-	event_free(d->poll_ev);
-	event_free(d->expire_ev);
-	event_free(d->term_ev);
-	event_free(d->int_ev);
-	event_free(d->hup_ev);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	exit_agent_clear(&d->agent);
