@@ -58,6 +58,7 @@ $(eval $(call subsystem,db,$$(BUILD)/db/schema_sql.o))
 $(eval $(call subsystem,common))
 BURROW_LIBS := $(db_LIB) $(common_LIB)
 
+include domains/module.mk
 include cli/module.mk
 include dns/module.mk
 include acme/module.mk
