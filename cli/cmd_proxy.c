@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "db/store_proxy.h"
+#include "exit/exit_client.h"
 
 #define WS "[--workspace W] [--db PATH] [--json]"
 #define CREATE_SYNOPSIS "burrow proxy create NAME --workspace W [--plan team|enterprise] " \
@@ -98,24 +99,6 @@ peer_json(const struct store_proxy_peer *p)
 	    "address4", p->address4, "address6", p->address6,
 	    "block_network", p->block_network, "outbound_cidr_allowlist", p->cidr_allowlist,
 	    "connected_at", updated);
-}
-
-/* The configuration handed to a workload (same shape as the exit agent's
- * POST /connect answer). */
-static json_t *
-client_json(const struct store_proxy_ip *ip, const struct store_proxy_peer *peer)
-{
-	char a4[64], a6[80], endpoint[80];
-
-	snprintf(a4, sizeof(a4), "%s/32", peer->address4);
-	snprintf(a6, sizeof(a6), "%s/128", peer->address6);
-	snprintf(endpoint, sizeof(endpoint), ip->family == 6 ? "[%s]:%u" : "%s:%u",
-	    ip->address, ip->listen_port);
-	return json_pack("{s:s, s:s, s:s, s:[s,s], s:s, s:s, s:[s,s], s:i}",
-	    "proxy", ip->proxy, "workspace", ip->workspace, "ip", ip->address,
-	    "addresses", a4, a6, "server_public_key", ip->public_key,
-	    "endpoint", endpoint, "allowed_ips", "0.0.0.0/0", "::/0",
-	    "persistent_keepalive", STORE_PROXY_KEEPALIVE);
 }
 
 static int
@@ -354,7 +337,7 @@ proxy_connect(int argc, char **argv)
 	pol.cidr_allowlist = a.allow;
 	rc = store_proxy_connect(s, argv[optind], a.workspace, a.key, &pol, &ip, &peer);
 	if (rc == BURROW_OK && c.json) {
-		rc = cli_print_json(client_json(&ip, &peer));
+		rc = cli_print_json(exit_client_json(&ip, &peer));
 	} else if (rc == BURROW_OK) {
 		/* wg-quick form; the workload adds its own private key. */
 		printf("# proxy %s (workspace %s) via %s\n[Interface]\n"
