@@ -154,6 +154,7 @@ tunnel_create(int argc, char **argv)
 struct list_ctx {
 	struct store *s;
 	json_t *array;
+	int64_t zone_id;
 };
 
 static int
@@ -169,6 +170,15 @@ list_one(const struct store_tunnel *t, void *ctx)
 }
 
 static int
+walk_tunnels(struct store *s, json_t *array, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	l->array = array;
+	return store_tunnel_list(s, l->zone_id, list_one, l);
+}
+
+static int
 tunnel_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -179,7 +189,7 @@ tunnel_list(int argc, char **argv)
 	struct cli_common c = { 0 };
 	struct tunnel_args a = { 0 };
 	struct store_zone z = { 0 };
-	struct list_ctx l = { NULL, NULL };
+	struct list_ctx l = { NULL, NULL, 0 };
 	struct store *s = NULL;
 	int rc;
 
@@ -190,16 +200,8 @@ tunnel_list(int argc, char **argv)
 		rc = cli_store_error(s, rc);
 		goto out;
 	}
-	if (c.json && (l.array = json_array()) == NULL) {
-		rc = cli_fail("out of memory");
-		goto out;
-	}
-	if ((rc = store_tunnel_list(s, z.id, list_one, &l)) != BURROW_OK) {
-		json_decref(l.array);
-		rc = cli_store_error(s, rc);
-		goto out;
-	}
-	rc = c.json ? cli_print_json(l.array) : CLI_OK;
+	l.zone_id = z.id;
+	rc = cli_list(s, &c, walk_tunnels, &l);
 out:
 	store_close(s);
 	return rc;

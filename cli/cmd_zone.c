@@ -3,6 +3,7 @@
  * Zones are everything we serve; domains are the customers' zones.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -18,17 +19,18 @@
 #define DOMAIN_SHOW_SYNOPSIS "burrow domain show NAME [--db PATH] [--json]"
 #define DOMAIN_RM_SYNOPSIS "burrow domain rm NAME [--db PATH] [--json]"
 #define DOMAIN_VERIFY_SYNOPSIS \
-	"burrow domain verify NAME [--root IP] [--port PORT] [--db PATH] [--json]"
+	"burrow domain verify (NAME | --all) [--root IP] [--port PORT] [--db PATH] [--json]"
 #define DOMAIN_MARK_SYNOPSIS \
 	"burrow domain mark NAME delegated|undelegated [--reason TEXT] [--db PATH] [--json]"
 
-enum { OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_REASON, OPT_ROOT, OPT_PORT };
+enum { OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_REASON, OPT_ROOT, OPT_PORT, OPT_ALL };
 
 struct zone_args {
 	const char *workspace;
 	const char *reason;
 	const char *root;
 	const char *port;
+	int all;
 };
 
 static int
@@ -41,6 +43,7 @@ on_option(int opt, const char *arg, void *ctx)
 	case OPT_REASON:    a->reason = arg; break;
 	case OPT_ROOT:      a->root = arg; break;
 	case OPT_PORT:      a->port = arg; break;
+	case OPT_ALL:       a->all = 1; break;
 	default:            return cli_usage("unexpected option");
 	}
 	return CLI_OK;
@@ -101,6 +104,15 @@ list_one(const struct store_zone *z, void *ctx)
 }
 
 static int
+walk_zones(struct store *s, json_t *array, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	l->array = array;
+	return store_zone_list(s, list_one, l);
+}
+
+static int
 list_zones(int argc, char **argv, const char *synopsis, int only_custom)
 {
 	static const struct option opts[] = {
@@ -118,17 +130,7 @@ list_zones(int argc, char **argv, const char *synopsis, int only_custom)
 		return rc;
 	l.s = s;
 	l.workspace = a.workspace;
-	if (c.json && (l.array = json_array()) == NULL) {
-		store_close(s);
-		return cli_fail("out of memory");
-	}
-	rc = store_zone_list(s, list_one, &l);
-	if (rc != BURROW_OK) {
-		json_decref(l.array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(l.array);
-	}
+	rc = cli_list(s, &c, walk_zones, &l);
 	store_close(s);
 	return rc;
 }
@@ -300,9 +302,11 @@ verify_params(struct store *s, const struct zone_args *a, char *root, size_t roo
 	return CLI_OK;
 }
 
+/* Checks one domain and stores the result; *result (caller's) says what
+ * was found.  CLI_OK only for a verified delegation. */
 static int
-verify_zone(struct store *s, const struct cli_common *c, const struct zone_args *a,
-            const struct store_zone *z)
+verify_zone(struct store *s, const struct zone_args *a, const struct store_zone *z,
+            json_t **result)
 {
 	struct delegation_params p;
 	struct delegation_result r;
@@ -322,17 +326,72 @@ verify_zone(struct store *s, const struct cli_common *c, const struct zone_args 
 	p.root = root;
 	p.port = (uint16_t)port;
 	p.timeout_ms = VERIFY_TIMEOUT_MS;
-	if ((rc = delegation_check(&p, &r)) != BURROW_OK)
+	if ((rc = delegation_check(&p, &r)) != BURROW_OK) {
+		*result = json_pack("{s:s, s:s, s:s}", "name", z->name, "state", z->state,
+		    "error", r.reason);
 		return cli_fail("cannot verify %s: %s", z->name, r.reason);
+	}
 	state = delegation_state_name(r.state);
 	if ((rc = store_domain_set_state(s, z->name, state, r.reason)) != BURROW_OK)
 		return cli_store_error(s, rc);
-	if (c->json)
-		cli_print_json(json_pack("{s:s, s:s, s:s}", "name", z->name, "state", state,
-		    "reason", r.reason));
-	else
-		printf("%s: %s\n", z->name, r.reason);
+	*result = json_pack("{s:s, s:s, s:s}", "name", z->name, "state", state,
+	    "reason", r.reason);
 	return r.state == DELEGATION_DELEGATED ? CLI_OK : CLI_FAILURE;
+}
+
+static void
+print_result(json_t *result)
+{
+	const char *reason = json_string_value(json_object_get(result, "reason"));
+
+	if (reason != NULL)
+		printf("%s: %s\n", json_string_value(json_object_get(result, "name")), reason);
+}
+
+static int
+collect_custom(const struct store_zone *z, void *ctx)
+{
+	if (z->kind != STORE_ZONE_CUSTOM)
+		return 0;
+	return json_array_append_new(ctx, json_string(z->name)) == 0 ? 0 : BURROW_ERR_NOMEM;
+}
+
+/* Verifies each name in names (a JSON array of strings), one line or one
+ * object each; CLI_OK only if every one is delegated. */
+static int
+verify_names(struct store *s, const struct cli_common *c, const struct zone_args *a,
+             json_t *names)
+{
+	json_t *results = json_array(), *result;
+	struct store_zone z;
+	size_t i;
+	int rc, worst = CLI_OK;
+
+	for (i = 0; results != NULL && i < json_array_size(names); i++) {
+		const char *name = json_string_value(json_array_get(names, i));
+
+		result = NULL;
+		if ((rc = store_zone_get(s, name, &z)) != BURROW_OK)
+			rc = cli_store_error(s, rc);
+		else if (z.kind != STORE_ZONE_CUSTOM)
+			rc = cli_fail("%s is the base zone, not a customer domain", name);
+		else
+			rc = verify_zone(s, a, &z, &result);
+		if (rc > worst)
+			worst = rc;
+		if (result == NULL)
+			continue;
+		if (!c->json)
+			print_result(result);
+		json_array_append_new(results, result);
+	}
+	if (results == NULL)
+		return cli_fail("out of memory");
+	if (c->json && (a->all || json_array_size(results) > 0))
+		cli_print_json(a->all ? json_incref(results)
+		    : json_incref(json_array_get(results, 0)));
+	json_decref(results);
+	return worst;
 }
 
 /* Asks the parent zone whether NAME is delegated to our NS set and stores
@@ -344,25 +403,33 @@ domain_verify(int argc, char **argv)
 		CLI_COMMON_OPTIONS,
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "port", required_argument, NULL, OPT_PORT },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
 	struct zone_args a = { 0 };
-	struct store_zone z;
 	struct store *s = NULL;
 	char canon[NAMES_MAX + 1];
+	json_t *names = NULL;
 	int rc;
 
-	if ((rc = cli_start(argc, argv, opts, DOMAIN_VERIFY_SYNOPSIS, &c, on_option, &a, 1, &s)) != CLI_OK)
+	if ((rc = cli_parse(argc, argv, opts, DOMAIN_VERIFY_SYNOPSIS, &c, on_option, &a)) != CLI_OK)
 		return rc;
-	if (names_canonical(argv[optind], 0, canon) != BURROW_OK)
-		rc = cli_usage("invalid domain name '%s'", argv[optind]);
-	else if ((rc = store_zone_get(s, canon, &z)) != BURROW_OK)
-		rc = cli_store_error(s, rc);
-	else if (z.kind != STORE_ZONE_CUSTOM)
-		rc = cli_fail("%s is the base zone, not a customer domain", canon);
-	else
-		rc = verify_zone(s, &c, &a, &z);
+	if (argc - optind != (a.all ? 0 : 1))
+		return cli_usage("usage: %s", DOMAIN_VERIFY_SYNOPSIS);
+	if (!a.all && names_canonical(argv[optind], 0, canon) != BURROW_OK)
+		return cli_usage("invalid domain name '%s'", argv[optind]);
+	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
+		return rc;
+	if ((names = json_array()) == NULL) {
+		rc = cli_fail("out of memory");
+		goto out;
+	}
+	rc = a.all ? store_zone_list(s, collect_custom, names)
+	    : json_array_append_new(names, json_string(canon));
+	rc = rc == 0 ? verify_names(s, &c, &a, names) : cli_store_error(s, rc);
+out:
+	json_decref(names);
 	store_close(s);
 	return rc;
 }

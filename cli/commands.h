@@ -14,5 +14,6 @@ int cmd_edge(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_tsig(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 #endif

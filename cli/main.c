@@ -19,6 +19,7 @@ static const struct cli_verb verbs[] = {
 	{ "cert", cmd_cert, "burrow cert list|show|import ..." },
 	{ "tsig", cmd_tsig, "burrow tsig add|list|rm ..." },
 	{ "token", cmd_token, "burrow token create|rotate ..." },
+	{ "proxy", cmd_proxy, "burrow proxy create|add-ip|rm-ip|list|show|rm|connect|disconnect|token ..." },
 	{ NULL, NULL, NULL },
 };
 

@@ -5,12 +5,6 @@ $(eval $(call program,burrow-edge,tunnels/edge_main.c,$(tunnels_LIB)))
 
 FUZZ_TARGETS += edge_http_head edge_token edge_sni
 
-# bin/burrow signs connect tokens with tunnels/token.c (burrow token create).
-# cli/module.mk is read before this file, so the archive is added here; it
-# goes again into LDLIBS so it comes after the CLI objects that use it.
-bin/burrow: $(tunnels_LIB)
-bin/burrow: LDLIBS := $(tunnels_LIB) $(common_LIB) $(LDLIBS)
-
 # make bench-edge: burrow-edge against HAProxy with wrk (bench/edge.sh).
 .PHONY: bench-edge
 bench-edge: deps all

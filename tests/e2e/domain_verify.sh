@@ -113,6 +113,9 @@ ok "a lame domain still gets no tunnels" \
 ok "an unreachable root is a clear failure" \
 	exit_status 1 "$B" domain verify missing.example.com --root 127.0.0.1 --port "$(free_port)"
 same "  that leaves the stored state alone" "missing-ns" "$(state missing.example.com)"
+"$B" domain verify --all --root "$ROOT" --port "$PORT" --json >"$T_DIR/all.json"
+same "verify --all checks every customer domain" "5" "$(jq length "$T_DIR/all.json")"
+ok "  and fails while any is not delegated" exit_status 1 "$B" domain verify --all --root "$ROOT" --port "$PORT"
 ok "the base zone cannot be verified as a domain" exit_status 1 verify w.modal.host
 ok "an unknown domain fails" exit_status 1 verify nope.example.org
 done_testing
