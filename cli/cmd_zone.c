@@ -178,6 +178,7 @@ cmd_zone(int argc, char **argv)
 	static const struct cli_verb table[] = {
 		{ "list", zone_list, ZONE_LIST_SYNOPSIS },
 		{ "show", zone_show, ZONE_SHOW_SYNOPSIS },
+		{ "export", cmd_zone_export, ZONE_EXPORT_SYNOPSIS },
 		{ NULL, NULL, NULL },
 	};
 

@@ -1,3 +1,5 @@
-# bin/burrow: the operator CLI.
+# bin/burrow: the operator CLI.  It links the subsystems whose logic its verbs
+# run: domain verify (domains/), zone export from burrow-dns's own index
+# (dns/), proxy configuration (exit/), connect tokens (tunnels/).
 $(eval $(call subsystem,cli))
-$(eval $(call program,burrow,cli/main.c,$(cli_LIB) $(domains_LIB) $(exit_LIB) $(tunnels_LIB)))
+$(eval $(call program,burrow,cli/main.c,$(cli_LIB) $(domains_LIB) $(dns_LIB) $(exit_LIB) $(tunnels_LIB)))

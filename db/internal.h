@@ -66,7 +66,8 @@ int store_exec(struct store *s, const char *sql);
 	"z.id, z.name, z.kind, z.workspace, z.state, z.reason, z.checked_at, " \
 	"z.ttl, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry, " \
 	"z.soa_expire, z.soa_minimum, z.created_at, " \
-	"(SELECT max(seq) FROM changes c WHERE c.zone_id = z.id OR c.zone_id IS NULL)"
+	"max(coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id = z.id), 0), " \
+	"coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL), 0))"
 void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
 
 /* Migrations generated from the .sql files in db/schema. */

@@ -1,1 +1,15 @@
-# bin/burrow-dns: the authoritative nameserver (see dns/README or dns/*.h).
+# bin/burrow-dns: the authoritative nameserver (see dns/server.h, dns/answer.h).
+$(eval $(call subsystem,dns))
+$(eval $(call program,burrow-dns,dns/dns_main.c,$(dns_LIB)))
+bin/burrow-dns: LDLIBS += -lpthread
+
+FUZZ_TARGETS += dns_query
+
+.PHONY: bench-dns
+bench-dns: deps all
+	sh bench/dns.sh
+
+# The benchmark's store filler (bench/dns_populate.c), built on demand.
+$(BUILD)/bench/dns_populate: bench/dns_populate.c $(BURROW_LIBS) $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BURROW_LIBS) $(LDLIBS)

@@ -1,0 +1,26 @@
+/*
+ * answer.h: a query in, a response out, from the zone index alone.
+ *
+ * Pure: no sockets, no allocation, no clock; safe to call from any thread
+ * that holds the index for reading.  Answers follow RFC 1034 4.3.2 the way
+ * NSD does (same sections, same error codes), with minimal ANY answers
+ * (RFC 8482) and EDNS(0) per RFC 6891.
+ */
+#ifndef BURROW_DNS_ANSWER_H
+#define BURROW_DNS_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/zone_index.h"
+
+/* Transport of a query: limits the response size. */
+enum dns_transport { DNS_UDP, DNS_TCP };
+
+/* Writes the response to the query pkt[0..len) into out (cap bytes, at least
+ * DNS_MSG_MAX for TCP and DNS_EDNS_SIZE for UDP) and returns its length, or 0
+ * if the packet must be dropped without an answer.  Never reads past len. */
+size_t dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
+                  enum dns_transport transport, uint8_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * dns_main.c: bin/burrow-dns, the authoritative nameserver for every zone in
+ * the store.  Options, logging and start-up; the work is in server.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "db/store.h"
+#include "dns/index_load.h"
+#include "dns/server.h"
+#include "dns/zone_index.h"
+
+#define USAGE \
+	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
+	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
+	"                  [--log FILE] [--verbose]\n"
+
+static int
+parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return BURROW_ERR_INVALID;
+	*out = (int)v;
+	return BURROW_OK;
+}
+
+static double
+elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "tcp-max", required_argument, NULL, 'c' },
+		{ "tcp-idle", required_argument, NULL, 'i' },
+		{ "poll-ms", required_argument, NULL, 'p' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 5 };
+	const char *db = getenv("BURROW_DB"), *logfile = NULL;
+	enum log_level level = LOG_LEVEL_INFO;
+	struct store *store = NULL;
+	struct zone_index *idx = NULL;
+	struct dns_server *srv = NULL;
+	struct timespec t0;
+	char err[512];
+	int64_t seq = 0;
+	int opt, secs, rc = 1;
+
+	if (db == NULL || db[0] == '\0')
+		db = "burrow.db";
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'l':
+			if (cfg.nlisten == DNS_SERVER_LISTEN_MAX) {
+				fprintf(stderr, "burrow-dns: at most %d --listen addresses\n",
+				    DNS_SERVER_LISTEN_MAX);
+				return 2;
+			}
+			cfg.listen[cfg.nlisten++] = optarg;
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 256, &cfg.threads) != BURROW_OK)
+				goto usage;
+			break;
+		case 'c':
+			if (parse_int(optarg, 1, 1000000, &cfg.tcp_max) != BURROW_OK)
+				goto usage;
+			break;
+		case 'i':
+			if (parse_int(optarg, 1, 3600, &secs) != BURROW_OK)
+				goto usage;
+			cfg.tcp_idle_ms = secs * 1000;
+			break;
+		case 'p':
+			if (parse_int(optarg, 1, 60000, &cfg.poll_ms) != BURROW_OK)
+				goto usage;
+			break;
+		case 'L':
+			logfile = optarg;
+			break;
+		case 'v':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (cfg.nlisten == 0)
+		cfg.listen[cfg.nlisten++] = "127.0.0.1:5353";
+	if (log_init("burrow-dns", logfile, level) != BURROW_OK) {
+		fprintf(stderr, "burrow-dns: cannot open log file %s\n", logfile);
+		return 1;
+	}
+
+	/* A reader only: burrow-dns never writes the store. */
+	if (store_open(db, STORE_READONLY, &store, err, sizeof(err)) != BURROW_OK) {
+		log_error("%s", err);
+		goto out;
+	}
+	if ((idx = zone_index_new()) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (index_load_all(store, idx, &seq) != BURROW_OK) {
+		log_error("loading %s: %s", db, store_errmsg(store));
+		goto out;
+	}
+	log_info("loaded %zu names from %s in %.0f ms (change log at %lld)",
+	    zone_index_count(idx), db, elapsed_ms(&t0), (long long)seq);
+	srv = dns_server_new(&cfg, store, idx, seq);
+	store = NULL;
+	idx = NULL;
+	if (srv == NULL)
+		goto out;
+	for (int i = 0; i < cfg.nlisten; i++)
+		log_info("listening on %s (UDP and TCP)", cfg.listen[i]);
+	if (dns_server_run(srv) == BURROW_OK)
+		rc = 0;
+out:
+	dns_server_free(srv);
+	zone_index_free(idx);
+	store_close(store);
+	log_info("stopped");
+	return rc;
+usage:
+	fputs(USAGE, stderr);
+	return 2;
+}

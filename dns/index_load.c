@@ -1,0 +1,392 @@
+/*
+ * index_load.c: store -> zone index, in full at start and then by change log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "dns/index_load.h"
+
+int
+index_record_rr(const struct store_record *r, ldns_rr_list *list)
+{
+	char line[sizeof(r->rdata) + NAMES_MAX + 64];
+	ldns_rr *rr = NULL;
+
+	snprintf(line, sizeof(line), "%s. %u IN %s %s", r->name, r->ttl, r->type, r->rdata);
+	if (ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) != LDNS_STATUS_OK)
+		return BURROW_ERR_INVALID;
+	if (!ldns_rr_list_push_rr(list, rr)) {
+		ldns_rr_free(rr);
+		return BURROW_ERR_NOMEM;
+	}
+	return BURROW_OK;
+}
+
+/* ---- edges ---- */
+
+struct edge_list {
+	char addr[64][48];
+	const char *ptr[64];
+	int n;
+};
+
+static int
+collect_edge(const struct store_edge *e, void *ctx)
+{
+	struct edge_list *l = ctx;
+
+	if (l->n < 64) {
+		snprintf(l->addr[l->n], sizeof(l->addr[0]), "%s", e->address);
+		l->ptr[l->n] = l->addr[l->n];
+		l->n++;
+	}
+	return 0;
+}
+
+static int
+load_edges(struct store *s, struct zone_index *idx)
+{
+	struct edge_list *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (l == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = store_edge_list(s, collect_edge, l)) == BURROW_OK)
+		rc = zone_index_edges_set(idx, l->ptr, l->n);
+	free(l);
+	return rc;
+}
+
+/* ---- zones ---- */
+
+struct ns_list {
+	char host[16][NAMES_MAX + 1];
+	const char *ptr[16];
+	int n;
+};
+
+static int
+collect_ns(const char *host, void *ctx)
+{
+	struct ns_list *l = ctx;
+
+	if (l->n < 16) {
+		snprintf(l->host[l->n], sizeof(l->host[0]), "%s", host);
+		l->ptr[l->n] = l->host[l->n];
+		l->n++;
+	}
+	return 0;
+}
+
+static int
+put_zone(struct store *s, struct zone_index *idx, const struct store_zone *z)
+{
+	struct zone_index_zone_params p;
+	struct ns_list *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (l == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = store_zone_ns_list(s, z->id, collect_ns, l)) == BURROW_OK) {
+		p.id = z->id;
+		p.name = z->name;
+		p.ttl = z->ttl;
+		p.mname = z->soa_mname;
+		p.rname = z->soa_rname;
+		p.refresh = z->soa_refresh;
+		p.retry = z->soa_retry;
+		p.expire = z->soa_expire;
+		p.minimum = z->soa_minimum;
+		p.serial = z->serial;
+		p.ns = l->ptr;
+		p.ns_count = l->n;
+		rc = zone_index_zone_set(idx, &p);
+		if (rc != BURROW_OK)
+			log_error("zone %s: cannot build SOA/NS: %s", z->name, burrow_strerror(rc));
+	}
+	free(l);
+	return rc;
+}
+
+struct zones_ctx {
+	struct store *s;
+	struct zone_index *idx;
+	struct store_zone *zones;
+	int n, cap;
+};
+
+static int
+collect_zone(const struct store_zone *z, void *ctx)
+{
+	struct zones_ctx *c = ctx;
+
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 16;
+		struct store_zone *nz = realloc(c->zones, (size_t)cap * sizeof(*nz));
+		if (nz == NULL)
+			return BURROW_ERR_NOMEM;
+		c->zones = nz;
+		c->cap = cap;
+	}
+	c->zones[c->n++] = *z;
+	return 0;
+}
+
+/* ---- tunnels and records ---- */
+
+struct names_ctx {
+	struct zone_index *idx;
+	int64_t only_zone;           /* 0: any */
+	char name[NAMES_MAX + 1];    /* records being grouped */
+	int64_t zone_id;
+	ldns_rr_list *rrs;
+	int rc;
+};
+
+static int
+load_tunnel(const struct store_tunnel *t, void *ctx)
+{
+	struct names_ctx *c = ctx;
+	struct dns_zone *z = zone_index_zone_by_id(c->idx, t->zone_id);
+	int rc;
+
+	if (z == NULL)
+		return 0;
+	if ((rc = zone_index_name_set(c->idx, z, t->hostname, 1, NULL)) == BURROW_ERR_NOMEM)
+		return rc;
+	if (rc != BURROW_OK)
+		log_error("tunnel %s: not served: %s", t->hostname, burrow_strerror(rc));
+	return 0;
+}
+
+/* Hands the grouped records of c->name to the index. */
+static int
+flush_records(struct names_ctx *c)
+{
+	struct dns_zone *z;
+	int rc = BURROW_OK;
+
+	if (c->name[0] == '\0')
+		return BURROW_OK;
+	if ((z = zone_index_zone_by_id(c->idx, c->zone_id)) != NULL) {
+		rc = zone_index_name_set(c->idx, z, c->name, -1, c->rrs);
+		if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
+			log_error("records of %s: not served: %s", c->name, burrow_strerror(rc));
+			rc = BURROW_OK;
+		}
+	}
+	while (ldns_rr_list_rr_count(c->rrs) > 0)
+		ldns_rr_free(ldns_rr_list_pop_rr(c->rrs));
+	c->name[0] = '\0';
+	return rc;
+}
+
+static int
+load_record(const struct store_record *r, void *ctx)
+{
+	struct names_ctx *c = ctx;
+	int rc;
+
+	if (c->name[0] != '\0' && (strcmp(c->name, r->name) != 0 || c->zone_id != r->zone_id))
+		if ((rc = flush_records(c)) != BURROW_OK)
+			return rc;
+	snprintf(c->name, sizeof(c->name), "%s", r->name);
+	c->zone_id = r->zone_id;
+	if ((rc = index_record_rr(r, c->rrs)) == BURROW_ERR_NOMEM)
+		return rc;
+	if (rc != BURROW_OK)
+		log_error("record %s %s %s: not served: invalid", r->name, r->type, r->rdata);
+	return 0;
+}
+
+/* Loads the tunnels and records of zone_id (0: all zones). */
+static int
+load_names(struct store *s, struct zone_index *idx, int64_t zone_id)
+{
+	struct names_ctx c = { idx, zone_id, "", 0, NULL, 0 };
+	int rc;
+
+	if ((c.rrs = ldns_rr_list_new()) == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = store_tunnel_list(s, zone_id, load_tunnel, &c)) == BURROW_OK &&
+	    (rc = store_record_list(s, zone_id, NULL, load_record, &c)) == BURROW_OK)
+		rc = flush_records(&c);
+	ldns_rr_list_deep_free(c.rrs);
+	return rc;
+}
+
+int
+index_load_all(struct store *s, struct zone_index *idx, int64_t *seq)
+{
+	struct zones_ctx zc = { s, idx, NULL, 0, 0 };
+	int64_t at;
+	int rc;
+
+	/* Read the log position first: anything written meanwhile is applied
+	 * again by the next index_load_changes(), which is idempotent. */
+	if ((rc = store_change_max(s, &at)) != BURROW_OK)
+		goto out;
+	if ((rc = load_edges(s, idx)) != BURROW_OK)
+		goto out;
+	if ((rc = store_zone_list(s, collect_zone, &zc)) != BURROW_OK)
+		goto out;
+	for (int i = 0; i < zc.n; i++)
+		if ((rc = put_zone(s, idx, &zc.zones[i])) == BURROW_ERR_NOMEM)
+			goto out;
+	if ((rc = load_names(s, idx, 0)) != BURROW_OK)
+		goto out;
+	*seq = at;
+out:
+	free(zc.zones);
+	return rc;
+}
+
+int
+index_load_zone(struct store *s, struct zone_index *idx, const char *zone)
+{
+	struct store_zone z;
+	int rc;
+
+	if ((rc = store_zone_get(s, zone, &z)) != BURROW_OK ||
+	    (rc = load_edges(s, idx)) != BURROW_OK ||
+	    (rc = put_zone(s, idx, &z)) != BURROW_OK)
+		return rc;
+	return load_names(s, idx, z.id);
+}
+
+/* ---- incremental ---- */
+
+struct change_set {
+	struct store_change *c;
+	int n, cap;
+};
+
+static int
+collect_change(const struct store_change *ch, void *ctx)
+{
+	struct change_set *cs = ctx;
+
+	if (cs->n == cs->cap) {
+		int cap = cs->cap ? cs->cap * 2 : 64;
+		struct store_change *nc = realloc(cs->c, (size_t)cap * sizeof(*nc));
+		if (nc == NULL)
+			return BURROW_ERR_NOMEM;
+		cs->c = nc;
+		cs->cap = cap;
+	}
+	cs->c[cs->n++] = *ch;
+	return 0;
+}
+
+/* Re-reads what one name of zone z serves: tunnel and records. */
+static int
+reload_name(struct store *s, struct zone_index *idx, struct dns_zone *z, const char *name)
+{
+	struct names_ctx c = { idx, z->id, "", z->id, NULL, 0 };
+	struct store_tunnel t;
+	int rc, tunnel;
+
+	rc = store_tunnel_get(s, name, &t);
+	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
+		return rc;
+	tunnel = rc == BURROW_OK && t.zone_id == z->id;
+	if ((c.rrs = ldns_rr_list_new()) == NULL)
+		return BURROW_ERR_NOMEM;
+	rc = store_record_list(s, z->id, name, load_record, &c);
+	if (rc == BURROW_OK) {
+		/* An empty list clears the records; the tunnel flag is set too. */
+		rc = zone_index_name_set(idx, z, name, tunnel, c.rrs);
+		if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
+			log_error("%s: not served: %s", name, burrow_strerror(rc));
+			rc = BURROW_OK;
+		}
+	}
+	ldns_rr_list_deep_free(c.rrs);
+	return rc;
+}
+
+/* A change to a zone row (or its NS set): re-read it, or drop it. */
+static int
+reload_zone(struct store *s, struct zone_index *idx, int64_t id, const char *name)
+{
+	struct store_zone z;
+	int rc = store_zone_get(s, name, &z), fresh;
+
+	if (rc == BURROW_ERR_NOTFOUND || (rc == BURROW_OK && z.id != id)) {
+		zone_index_zone_remove(idx, id);
+		return rc == BURROW_OK ? reload_zone(s, idx, z.id, name) : BURROW_OK;
+	}
+	if (rc != BURROW_OK)
+		return rc;
+	fresh = zone_index_zone_by_id(idx, id) == NULL;
+	if ((rc = put_zone(s, idx, &z)) != BURROW_OK)
+		return rc == BURROW_ERR_NOMEM ? rc : BURROW_OK;
+	return fresh ? load_names(s, idx, id) : BURROW_OK;
+}
+
+int
+index_load_changes(struct store *s, struct zone_index *idx, int64_t *seq, int *applied)
+{
+	struct change_set cs = { NULL, 0, 0 };
+	int rc, edges = 0;
+
+	*applied = 0;
+	if ((rc = store_change_since(s, *seq, collect_change, &cs)) != BURROW_OK || cs.n == 0)
+		goto out;
+	for (int i = 0; i < cs.n && rc == BURROW_OK; i++) {
+		const struct store_change *ch = &cs.c[i];
+		struct dns_zone *z;
+		int dup = 0;
+
+		/* A name listed again later is re-read once, at its last change. */
+		for (int j = i + 1; cs.n <= 256 && j < cs.n && !dup; j++)
+			dup = cs.c[j].zone_id == ch->zone_id && strcmp(cs.c[j].name, ch->name) == 0;
+		if (ch->zone_id == 0) {
+			edges = 1;
+			continue;
+		}
+		if (dup)
+			continue;
+		z = zone_index_zone_by_id(idx, ch->zone_id);
+		if (z == NULL) {
+			rc = reload_zone(s, idx, ch->zone_id, ch->name);
+		} else {
+			char apex[NAMES_MAX + 2];
+			ldns_rdf *r = ldns_dname_new_frm_data((uint16_t)z->name_len, z->name);
+			char *str = r != NULL ? ldns_rdf2str(r) : NULL;
+			snprintf(apex, sizeof(apex), "%s", str != NULL ? str : "");
+			if (apex[0] != '\0' && apex[strlen(apex) - 1] == '.')
+				apex[strlen(apex) - 1] = '\0';
+			free(str);
+			ldns_rdf_deep_free(r);
+			if (strcmp(apex, ch->name) == 0) {
+				rc = reload_zone(s, idx, ch->zone_id, ch->name);
+				if (rc == BURROW_OK && (z = zone_index_zone_by_id(idx, ch->zone_id)) != NULL)
+					rc = reload_name(s, idx, z, ch->name);
+			} else {
+				rc = reload_name(s, idx, z, ch->name);
+			}
+		}
+	}
+	if (rc == BURROW_OK && edges)
+		rc = load_edges(s, idx);
+	if (rc != BURROW_OK)
+		goto out;
+	/* SOA serials: the newest change of each zone or of every zone. */
+	for (struct dns_zone *z = zone_index_zones(idx); z != NULL; z = z->next) {
+		for (int i = cs.n - 1; i >= 0; i--) {
+			if (cs.c[i].zone_id == 0 || cs.c[i].zone_id == z->id) {
+				zone_index_zone_serial(idx, z, (uint32_t)cs.c[i].seq);
+				break;
+			}
+		}
+	}
+	*seq = cs.c[cs.n - 1].seq;
+	*applied = cs.n;
+out:
+	free(cs.c);
+	return rc;
+}

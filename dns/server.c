@@ -1,0 +1,551 @@
+/*
+ * server.c: UDP and TCP transport for burrow-dns; see server.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/netaddr.h"
+#include "dns/answer.h"
+#include "dns/index_load.h"
+#include "dns/server.h"
+
+#define UDP_BATCH 32
+#define UDP_IN_MAX 4096
+/* Stop reading a TCP client that does not read its answers (RFC 7766 6.2.3
+ * allows the server to protect itself). */
+#define TCP_OUT_HIGH (256 * 1024)
+
+struct dns_worker;
+
+struct tcp_conn {
+	struct tcp_conn *prev, *next;   /* the worker's list, least recently active first */
+	struct dns_worker *w;
+	struct bufferevent *bev;
+	int closing;                    /* the client sent EOF: close once flushed */
+};
+
+struct dns_worker {
+	struct dns_server *srv;
+	int n;
+	pthread_t thread;
+	int started;
+	struct event_base *base;
+	pthread_mutex_t lock;           /* held while answering from the index */
+	int udp_fd[DNS_SERVER_LISTEN_MAX];
+	struct event *udp_ev[DNS_SERVER_LISTEN_MAX];
+	struct evconnlistener *tcp[DNS_SERVER_LISTEN_MAX];
+	int nsock;
+	int stop_pipe[2];
+	struct event *stop_ev;
+	struct tcp_conn *head, *tail;
+	int nconn;
+	/* UDP batch buffers */
+	struct mmsghdr in_msg[UDP_BATCH], out_msg[UDP_BATCH];
+	struct iovec in_iov[UDP_BATCH], out_iov[UDP_BATCH];
+	struct sockaddr_storage addr[UDP_BATCH];
+	uint8_t in[UDP_BATCH][UDP_IN_MAX];
+	uint8_t out[UDP_BATCH][DNS_EDNS_SIZE];
+	uint8_t tcp_buf[2 + DNS_MSG_MAX];
+};
+
+struct dns_server {
+	struct dns_server_config cfg;
+	struct store *store;
+	struct zone_index *idx;
+	int64_t seq;
+	struct dns_worker *w;
+	int nw;
+	struct event *poll_ev, *sig_term, *sig_int, *sig_hup;
+	int failed;
+};
+
+/* ---- UDP ---- */
+
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_worker *w = arg;
+	int rounds, n, m, i;
+
+	(void)what;
+	pthread_mutex_lock(&w->lock);
+	/* Several batches per wake-up, so a busy socket does not pay for an
+	 * epoll round trip per packet; bounded so other sockets get a turn. */
+	for (rounds = 0; rounds < 8; rounds++) {
+		for (i = 0; i < UDP_BATCH; i++) {
+			w->in_iov[i].iov_base = w->in[i];
+			w->in_iov[i].iov_len = UDP_IN_MAX;
+			memset(&w->in_msg[i].msg_hdr, 0, sizeof(w->in_msg[i].msg_hdr));
+			w->in_msg[i].msg_hdr.msg_name = &w->addr[i];
+			w->in_msg[i].msg_hdr.msg_namelen = sizeof(w->addr[i]);
+			w->in_msg[i].msg_hdr.msg_iov = &w->in_iov[i];
+			w->in_msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, w->in_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_error("UDP receive: %s", strerror(errno));
+			break;
+		}
+		for (i = 0, m = 0; i < n; i++) {
+			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
+			    DNS_UDP, w->out[m], sizeof(w->out[m]));
+			if (len == 0)
+				continue;
+			w->out_iov[m].iov_base = w->out[m];
+			w->out_iov[m].iov_len = len;
+			memset(&w->out_msg[m].msg_hdr, 0, sizeof(w->out_msg[m].msg_hdr));
+			w->out_msg[m].msg_hdr.msg_name = &w->addr[i];
+			w->out_msg[m].msg_hdr.msg_namelen = w->in_msg[i].msg_hdr.msg_namelen;
+			w->out_msg[m].msg_hdr.msg_iov = &w->out_iov[m];
+			w->out_msg[m].msg_hdr.msg_iovlen = 1;
+			m++;
+		}
+		/* A reply that cannot be sent now is dropped: the client
+		 * retries (RFC 1035 4.2.1), and we never block. */
+		if (m > 0 && sendmmsg(fd, w->out_msg, (unsigned)m, MSG_DONTWAIT) < 0 &&
+		    errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED)
+			log_error("UDP send: %s", strerror(errno));
+		if (n < UDP_BATCH)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- TCP (RFC 7766) ---- */
+
+static void
+conn_unlink(struct tcp_conn *c)
+{
+	struct dns_worker *w = c->w;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		w->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void
+conn_append(struct tcp_conn *c)
+{
+	struct dns_worker *w = c->w;
+
+	c->prev = w->tail;
+	c->next = NULL;
+	if (w->tail != NULL)
+		w->tail->next = c;
+	else
+		w->head = c;
+	w->tail = c;
+}
+
+static void
+conn_free(struct tcp_conn *c)
+{
+	conn_unlink(c);
+	c->w->nconn--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct dns_worker *w = c->w;
+	struct evbuffer *in = bufferevent_get_input(bev), *out = bufferevent_get_output(bev);
+	uint8_t lenbuf[2];
+
+	/* Most recently active goes last: the first is the one to evict. */
+	conn_unlink(c);
+	conn_append(c);
+	pthread_mutex_lock(&w->lock);
+	/* Every complete message in the buffer: clients may pipeline
+	 * (RFC 7766 6.2.1.1); answers go out in the order they were read. */
+	while (evbuffer_get_length(in) >= 2) {
+		size_t msglen, len;
+		const uint8_t *msg;
+
+		evbuffer_copyout(in, lenbuf, 2);
+		msglen = dns_get16(lenbuf);
+		if (evbuffer_get_length(in) < 2 + msglen)
+			break;
+		if ((msg = evbuffer_pullup(in, (ev_ssize_t)(2 + msglen))) == NULL)
+			break;
+		len = dns_answer(w->srv->idx, msg + 2, msglen, DNS_TCP, w->tcp_buf + 2,
+		    DNS_MSG_MAX);
+		evbuffer_drain(in, 2 + msglen);
+		if (len == 0)
+			continue;
+		dns_put16(w->tcp_buf, (uint16_t)len);
+		evbuffer_add(out, w->tcp_buf, 2 + len);
+		if (evbuffer_get_length(out) > TCP_OUT_HIGH) {
+			bufferevent_disable(bev, EV_READ);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void
+tcp_write(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	/* Called when the output buffer has drained. */
+	if (c->closing) {
+		conn_free(c);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		tcp_read(bev, c);
+	}
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		/* Half-closed after its queries: flush the answers first. */
+		c->closing = 1;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	/* EOF, error or idle timeout (RFC 7766 6.2.3). */
+	conn_free(c);
+}
+
+static void
+tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+           int salen, void *arg)
+{
+	struct dns_worker *w = arg;
+	struct tcp_conn *c;
+	struct timeval idle;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	/* At the cap, the least recently active connection makes room, so
+	 * a flood of idle connections cannot lock out new clients
+	 * (RFC 7766 6.2.2). */
+	if (w->nconn >= w->srv->cfg.tcp_max && w->head != NULL)
+		conn_free(w->head);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->w = w;
+	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	idle.tv_sec = w->srv->cfg.tcp_idle_ms / 1000;
+	idle.tv_usec = (w->srv->cfg.tcp_idle_ms % 1000) * 1000;
+	bufferevent_setcb(c->bev, tcp_read, tcp_write, tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	w->nconn++;
+	conn_append(c);
+}
+
+/* ---- sockets ---- */
+
+static int
+open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
+{
+	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+
+	if (fd < 0)
+		return -1;
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static struct evconnlistener *
+open_tcp(struct dns_worker *w, const struct sockaddr_storage *ss, socklen_t len,
+         int reuseport)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+	struct evconnlistener *l;
+
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, 256) != 0) {
+		close(fd);
+		return NULL;
+	}
+	l = evconnlistener_new(w->base, tcp_accept, w, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (l == NULL)
+		close(fd);
+	return l;
+}
+
+/* ---- the change log ---- */
+
+static void
+poll_changes(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_server *srv = arg;
+	int64_t max;
+	int applied = 0, rc, i;
+
+	(void)fd;
+	(void)what;
+	if (store_change_max(srv->store, &max) != BURROW_OK) {
+		log_error("change log: %s", store_errmsg(srv->store));
+		return;
+	}
+	if (max <= srv->seq)
+		return;
+	for (i = 0; i < srv->nw; i++)
+		pthread_mutex_lock(&srv->w[i].lock);
+	rc = index_load_changes(srv->store, srv->idx, &srv->seq, &applied);
+	for (i = srv->nw - 1; i >= 0; i--)
+		pthread_mutex_unlock(&srv->w[i].lock);
+	if (rc != BURROW_OK)
+		log_error("applying changes after %lld: %s (%s); retrying",
+		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
+}
+
+/* ---- lifecycle ---- */
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_worker *w = arg;
+	char b[8];
+
+	(void)what;
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+	event_base_loopbreak(w->base);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct dns_server *srv = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (log_reopen() != BURROW_OK)
+			log_error("cannot reopen the log file");
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	for (int i = 1; i < srv->nw; i++)
+		if (write(srv->w[i].stop_pipe[1], "x", 1) < 0)
+			log_error("stopping thread %d: %s", i, strerror(errno));
+	event_base_loopbreak(srv->w[0].base);
+}
+
+static int
+worker_init(struct dns_server *srv, struct dns_worker *w, int n)
+{
+	int reuse = srv->cfg.threads > 1;
+
+	w->srv = srv;
+	w->n = n;
+	w->stop_pipe[0] = w->stop_pipe[1] = -1;
+	for (int i = 0; i < DNS_SERVER_LISTEN_MAX; i++)
+		w->udp_fd[i] = -1;
+	pthread_mutex_init(&w->lock, NULL);
+	if ((w->base = event_base_new()) == NULL)
+		return BURROW_ERR_NOMEM;
+	if (pipe2(w->stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		return BURROW_ERR_IO;
+	w->stop_ev = event_new(w->base, w->stop_pipe[0], EV_READ | EV_PERSIST, on_stop, w);
+	if (w->stop_ev == NULL || event_add(w->stop_ev, NULL) != 0)
+		return BURROW_ERR_NOMEM;
+	for (int i = 0; i < srv->cfg.nlisten; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (netaddr_parse_listen(srv->cfg.listen[i], &ss, &len) != BURROW_OK) {
+			log_error("invalid listen address '%s' (want ADDR:PORT or [V6]:PORT)",
+			    srv->cfg.listen[i]);
+			return BURROW_ERR_INVALID;
+		}
+		if ((w->udp_fd[i] = open_udp(&ss, len, reuse)) < 0) {
+			log_error("UDP %s: %s", srv->cfg.listen[i], strerror(errno));
+			return BURROW_ERR_IO;
+		}
+		w->nsock = i + 1;
+		w->udp_ev[i] = event_new(w->base, w->udp_fd[i], EV_READ | EV_PERSIST, udp_read, w);
+		if (w->udp_ev[i] == NULL || event_add(w->udp_ev[i], NULL) != 0)
+			return BURROW_ERR_NOMEM;
+		if ((w->tcp[i] = open_tcp(w, &ss, len, reuse)) == NULL) {
+			log_error("TCP %s: %s", srv->cfg.listen[i], strerror(errno));
+			return BURROW_ERR_IO;
+		}
+	}
+	return BURROW_OK;
+}
+
+static void
+worker_fini(struct dns_worker *w)
+{
+	while (w->head != NULL)
+		conn_free(w->head);
+	for (int i = 0; i < DNS_SERVER_LISTEN_MAX; i++) {
+		if (w->udp_ev[i] != NULL)
+			event_free(w->udp_ev[i]);
+		if (w->tcp[i] != NULL)
+			evconnlistener_free(w->tcp[i]);
+		if (w->udp_fd[i] >= 0)
+			close(w->udp_fd[i]);
+	}
+	if (w->stop_ev != NULL)
+		event_free(w->stop_ev);
+	if (w->stop_pipe[0] >= 0)
+		close(w->stop_pipe[0]);
+	if (w->stop_pipe[1] >= 0)
+		close(w->stop_pipe[1]);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	pthread_mutex_destroy(&w->lock);
+}
+
+struct dns_server *
+dns_server_new(const struct dns_server_config *cfg, struct store *store,
+               struct zone_index *idx, int64_t seq)
+{
+	struct dns_server *srv = calloc(1, sizeof(*srv));
+	struct timeval tv;
+	int i;
+
+	if (srv == NULL) {
+		store_close(store);
+		zone_index_free(idx);
+		return NULL;
+	}
+	srv->cfg = *cfg;
+	srv->store = store;
+	srv->idx = idx;
+	srv->seq = seq;
+	srv->nw = cfg->threads > 0 ? cfg->threads : 1;
+	if ((srv->w = calloc((size_t)srv->nw, sizeof(*srv->w))) == NULL)
+		goto fail;
+	for (i = 0; i < srv->nw; i++)
+		if (worker_init(srv, &srv->w[i], i) != BURROW_OK)
+			goto fail;
+	srv->poll_ev = event_new(srv->w[0].base, -1, EV_PERSIST, poll_changes, srv);
+	srv->sig_term = evsignal_new(srv->w[0].base, SIGTERM, on_signal, srv);
+	srv->sig_int = evsignal_new(srv->w[0].base, SIGINT, on_signal, srv);
+	srv->sig_hup = evsignal_new(srv->w[0].base, SIGHUP, on_signal, srv);
+	tv.tv_sec = cfg->poll_ms / 1000;
+	tv.tv_usec = (cfg->poll_ms % 1000) * 1000;
+	if (srv->poll_ev == NULL || srv->sig_term == NULL || srv->sig_int == NULL ||
+	    srv->sig_hup == NULL || event_add(srv->poll_ev, &tv) != 0 ||
+	    event_add(srv->sig_term, NULL) != 0 || event_add(srv->sig_int, NULL) != 0 ||
+	    event_add(srv->sig_hup, NULL) != 0)
+		goto fail;
+	return srv;
+fail:
+	dns_server_free(srv);
+	return NULL;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct dns_worker *w = arg;
+
+	if (event_base_dispatch(w->base) < 0)
+		w->srv->failed = 1;
+	return NULL;
+}
+
+int
+dns_server_run(struct dns_server *srv)
+{
+	sigset_t all, old;
+	int i;
+
+	/* Signals go to the first loop only: the other threads block them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 1; i < srv->nw; i++) {
+		if (pthread_create(&srv->w[i].thread, NULL, worker_main, &srv->w[i]) != 0) {
+			log_error("cannot start thread %d", i);
+			srv->failed = 1;
+			break;
+		}
+		srv->w[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!srv->failed && event_base_dispatch(srv->w[0].base) < 0)
+		srv->failed = 1;
+	for (i = 1; i < srv->nw; i++) {
+		if (!srv->w[i].started)
+			continue;
+		if (write(srv->w[i].stop_pipe[1], "x", 1) < 0)
+			log_error("stopping thread %d: %s", i, strerror(errno));
+		pthread_join(srv->w[i].thread, NULL);
+		srv->w[i].started = 0;
+	}
+	return srv->failed ? BURROW_ERR_IO : BURROW_OK;
+}
+
+void
+dns_server_free(struct dns_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->poll_ev != NULL)
+		event_free(srv->poll_ev);
+	if (srv->sig_term != NULL)
+		event_free(srv->sig_term);
+	if (srv->sig_int != NULL)
+		event_free(srv->sig_int);
+	if (srv->sig_hup != NULL)
+		event_free(srv->sig_hup);
+	for (int i = 0; srv->w != NULL && i < srv->nw; i++)
+		worker_fini(&srv->w[i]);
+	free(srv->w);
+	zone_index_free(srv->idx);
+	store_close(srv->store);
+	free(srv);
+}

@@ -1,0 +1,46 @@
+/*
+ * server.h: burrow-dns's sockets and event loops (libevent).
+ *
+ * One event loop per thread; with more than one thread every thread binds
+ * its own UDP and TCP sockets with SO_REUSEPORT and the kernel spreads the
+ * clients.  All threads answer from one zone index; the first thread also
+ * polls the store's change log and applies changes while holding every
+ * thread's lock (a "big reader" lock: a reader takes only its own, so
+ * answering never contends).  The callbacks only move bytes: the answers
+ * come from dns_answer() (answer.h).
+ */
+#ifndef BURROW_DNS_SERVER_H
+#define BURROW_DNS_SERVER_H
+
+#include <stdint.h>
+
+#include "db/store.h"
+#include "dns/zone_index.h"
+
+#define DNS_SERVER_LISTEN_MAX 16
+
+struct dns_server_config {
+	const char *listen[DNS_SERVER_LISTEN_MAX];  /* "ADDR:PORT", "[V6]:PORT" */
+	int nlisten;
+	int threads;          /* event loops, >= 1 */
+	int tcp_max;          /* open TCP connections per thread */
+	int tcp_idle_ms;      /* idle TCP connections are closed after this */
+	int poll_ms;          /* change-log poll interval */
+};
+
+struct dns_server;
+
+/* Binds every listen address and prepares the loops.  Takes ownership of
+ * store and idx (freed by dns_server_free), which must reflect the change
+ * log up to seq.  NULL on failure (logged). */
+struct dns_server *dns_server_new(const struct dns_server_config *cfg,
+                                  struct store *store, struct zone_index *idx,
+                                  int64_t seq);
+
+/* Runs until SIGTERM or SIGINT; SIGHUP reopens the log.
+ * Returns BURROW_OK after a clean stop, BURROW_ERR_IO if a loop failed. */
+int dns_server_run(struct dns_server *srv);
+
+void dns_server_free(struct dns_server *srv);
+
+#endif

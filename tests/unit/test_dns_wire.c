@@ -1,0 +1,195 @@
+/*
+ * test_dns_wire.c: the query parser and the answer path over a small index.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <ldns/ldns.h>
+
+#include "dns/answer.h"
+#include "dns/wire.h"
+#include "dns/zone_index.h"
+
+static size_t
+make_query(uint8_t *buf, const char *name, uint16_t type, uint16_t flags, int edns)
+{
+	ldns_rdf *d = NULL;
+	size_t n = 12;
+
+	memset(buf, 0, 12);
+	dns_put16(buf, 0xbeef);
+	dns_put16(buf + 2, flags);
+	dns_put16(buf + 4, 1);
+	assert_int_equal(ldns_str2rdf_dname(&d, name), LDNS_STATUS_OK);
+	memcpy(buf + n, ldns_rdf_data(d), ldns_rdf_size(d));
+	n += ldns_rdf_size(d);
+	ldns_rdf_deep_free(d);
+	dns_put16(buf + n, type);
+	dns_put16(buf + n + 2, 1);
+	n += 4;
+	if (edns) {
+		static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+		memcpy(buf + n, opt, sizeof(opt));
+		n += sizeof(opt);
+		dns_put16(buf + 10, 1);
+	}
+	return n;
+}
+
+static void
+parse_ok(void **state)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	size_t n = make_query(buf, "AbC.Example.TEST", DNS_TYPE_AAAA, 0x0100, 1);
+
+	(void)state;
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_OK);
+	assert_int_equal(q.id, 0xbeef);
+	assert_int_equal(q.qtype, DNS_TYPE_AAAA);
+	assert_int_equal(q.labels, 3);
+	assert_memory_equal(q.lname, "\3abc\7example\4test", 18);
+	assert_int_equal(q.edns, DNS_EDNS_OK);
+	assert_int_equal(q.edns_size, 1232);
+}
+
+static void
+parse_bad(void **state)
+{
+	uint8_t buf[600];
+	struct dns_query q;
+	size_t n = make_query(buf, "a.example.test", 1, 0x0100, 0);
+
+	(void)state;
+	/* Every prefix of a valid query: dropped or FORMERR, never OK. */
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(dns_query_parse(buf, i, &q), DNS_PARSE_OK);
+	assert_int_equal(dns_query_parse(buf, 11, &q), DNS_PARSE_DROP);
+	buf[2] |= 0x80;    /* QR */
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_DROP);
+	buf[2] &= 0x7f;
+	buf[12] = 0xc0;    /* a pointer in the question */
+	buf[13] = 12;
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_FORMERR);
+	n = make_query(buf, "a.example.test", 1, 0x2800, 0);
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_NOTIMP);
+	n = make_query(buf, "a.example.test", 1, 0x0100, 0);
+	dns_put16(buf + 4, 2);
+	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_FORMERR_BARE);
+	/* A 256-byte name. */
+	memset(buf, 0, 12);
+	dns_put16(buf + 4, 1);
+	for (int l = 0; l < 4; l++) {
+		buf[12 + l * 64] = 63;
+		memset(buf + 13 + l * 64, 'a', 63);
+	}
+	buf[12 + 256] = 0;
+	memset(buf + 12 + 257, 0, 4);
+	assert_int_equal(dns_query_parse(buf, 12 + 261, &q), DNS_PARSE_FORMERR);
+}
+
+static struct zone_index *
+small_index(void)
+{
+	static const char *const ns[] = { "ns1.example.test" };
+	static const char *const edges[] = { "192.0.2.1" };
+	struct zone_index_zone_params p = {
+		5, "example.test", 60, "ns1.example.test", "hostmaster.example.test",
+		3600, 600, 1209600, 30, 42, ns, 1,
+	};
+	struct zone_index *idx = zone_index_new();
+
+	assert_non_null(idx);
+	assert_int_equal(zone_index_zone_set(idx, &p), 0);
+	assert_int_equal(zone_index_edges_set(idx, edges, 1), 0);
+	return idx;
+}
+
+static ldns_pkt *
+ask(struct zone_index *idx, const char *name, uint16_t type)
+{
+	uint8_t q[512], out[DNS_MSG_MAX];
+	size_t n = make_query(q, name, type, 0x0100, 1), len;
+	ldns_pkt *pkt = NULL;
+
+	len = dns_answer(idx, q, n, DNS_UDP, out, sizeof(out));
+	assert_true(len > 12 && len <= DNS_EDNS_SIZE);
+	assert_int_equal(ldns_wire2pkt(&pkt, out, len), LDNS_STATUS_OK);
+	return pkt;
+}
+
+static void
+index_ent_and_removal(void **state)
+{
+	struct zone_index *idx = small_index();
+	struct dns_zone *z = zone_index_zone_by_id(idx, 5);
+	ldns_pkt *p;
+	char *owner;
+
+	(void)state;
+	assert_int_equal(zone_index_count(idx), 1);
+	assert_int_equal(zone_index_name_set(idx, z, "t1.a.b.example.test", 1, NULL), 0);
+	assert_int_equal(zone_index_count(idx), 4);          /* t1.a.b, a.b, b, apex */
+	p = ask(idx, "b.example.test", DNS_TYPE_A);          /* empty non-terminal */
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	assert_int_equal(ldns_pkt_nscount(p), 1);
+	ldns_pkt_free(p);
+	p = ask(idx, "T1.A.b.example.test", DNS_TYPE_A);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_true(ldns_pkt_aa(p));
+	assert_false(ldns_pkt_ra(p));
+	/* Case kept, owner compressed onto the question. */
+	owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(p), 0)));
+	assert_non_null(owner);
+	assert_string_equal(owner, "T1.A.b.example.test.");
+	free(owner);
+	ldns_pkt_free(p);
+	assert_int_equal(zone_index_name_set(idx, z, "t1.a.b.example.test", 0, NULL), 0);
+	assert_int_equal(zone_index_count(idx), 1);          /* ENTs went with it */
+	p = ask(idx, "b.example.test", DNS_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	ldns_pkt_free(p);
+	p = ask(idx, "example.org", DNS_TYPE_A);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(p);
+	zone_index_zone_remove(idx, 5);
+	assert_int_equal(zone_index_count(idx), 0);
+	zone_index_free(idx);
+}
+
+static void
+answer_soa_serial_and_negative_ttl(void **state)
+{
+	struct zone_index *idx = small_index();
+	ldns_pkt *p;
+	ldns_rr *soa;
+
+	(void)state;
+	assert_int_equal(zone_index_zone_serial(idx, zone_index_zone_by_id(idx, 5), 77), 0);
+	p = ask(idx, "nope.example.test", DNS_TYPE_A);
+	soa = ldns_rr_list_rr(ldns_pkt_authority(p), 0);
+	assert_int_equal(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+	assert_int_equal(ldns_rr_ttl(soa), 30);
+	assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)), 77);
+	ldns_pkt_free(p);
+	zone_index_free(idx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_ok),
+		cmocka_unit_test(parse_bad),
+		cmocka_unit_test(index_ent_and_removal),
+		cmocka_unit_test(answer_soa_serial_and_negative_ttl),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
