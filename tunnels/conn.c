@@ -623,7 +623,11 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		handshake_done(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	/* With dirty shutdowns allowed, libevent also reports a failed
+	 * write (EPIPE, ECONNRESET) as EOF.  That is no half-close: the
+	 * client can take no more bytes, and writing on would spin on the
+	 * dead socket until the idle timeout. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_WRITING)) {
 		client_eof(c);
 		return;
 	}
