@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -34,6 +35,9 @@ struct edge_conn {
 	struct edge *edge;
 	struct edge_tunnel *tunnel;      /* referenced; NULL before SNI */
 	struct bufferevent *client, *target;
+	/* Reads the target socket in place of the bufferevent, whose reads
+	 * libevent 2.1 caps at 4 KB (evbuffer_read): see target_readable. */
+	struct event *target_rd;
 	SSL *ssl;                        /* client side; owned by client */
 	enum conn_state state;
 	int http;                        /* client speaks HTTP/1.1: 502 page */
@@ -58,6 +62,7 @@ struct edge_conn {
 };
 
 static void conn_free(struct edge_conn *c);
+static void drop_target(struct edge_conn *c);
 static void connect_target(struct edge_conn *c);
 static void pump(struct edge_conn *c, struct bufferevent *from, struct bufferevent *to);
 
@@ -174,8 +179,7 @@ conn_free(struct edge_conn *c)
 		bufferevent_free(c->client);   /* frees ssl and closes the socket */
 	else if (c->ssl != NULL)
 		SSL_free(c->ssl);
-	if (c->target != NULL)
-		bufferevent_free(c->target);
+	drop_target(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->tunnel != NULL) {
@@ -201,10 +205,7 @@ static void
 close_after_flush(struct edge_conn *c)
 {
 	c->state = CONN_CLOSING;
-	if (c->target != NULL) {
-		bufferevent_free(c->target);
-		c->target = NULL;
-	}
+	drop_target(c);
 	bufferevent_disable(c->client, EV_READ);
 	bufferevent_enable(c->client, EV_WRITE);
 	if (evbuffer_get_length(bufferevent_get_output(c->client)) == 0) {
@@ -212,6 +213,40 @@ close_after_flush(struct edge_conn *c)
 		return;
 	}
 	set_deadline(c, "error response", c->edge->cfg.handshake_ms);
+}
+
+/* The read event goes before the bufferevent closes the socket it watches. */
+static void
+drop_target(struct edge_conn *c)
+{
+	if (c->target_rd != NULL) {
+		event_free(c->target_rd);
+		c->target_rd = NULL;
+	}
+	if (c->target != NULL) {
+		bufferevent_free(c->target);
+		c->target = NULL;
+	}
+}
+
+/* Starts or stops reading one side: the target through target_rd, the
+ * client through its bufferevent. */
+static void
+set_reading(struct edge_conn *c, struct bufferevent *bev, int on)
+{
+	if (bev == c->target) {
+		if (c->target_rd == NULL)
+			return;
+		if (on && !c->target_eof)
+			event_add(c->target_rd, NULL);
+		else
+			event_del(c->target_rd);
+		return;
+	}
+	if (on)
+		bufferevent_enable(bev, EV_READ);
+	else
+		bufferevent_disable(bev, EV_READ);
 }
 
 static void
@@ -246,16 +281,53 @@ maybe_done(struct edge_conn *c)
 	return 0;
 }
 
+/* Writes what it can of src to 'to' at once, when nothing is queued for
+ * 'to'.  Queueing first would cost a loop turn and two epoll_ctl calls per
+ * response (the bufferevent arms its write event, then disarms it once
+ * written); most of the time the socket takes everything right away.
+ * Anything left, or any error, stays in src for the bufferevent, which
+ * retries and reports errors as usual. */
+static void
+write_now(struct edge_conn *c, struct bufferevent *to, struct evbuffer *src)
+{
+	struct evbuffer_iovec v;
+	int n, r;
+
+	if (evbuffer_get_length(bufferevent_get_output(to)) != 0 || c->state != CONN_RELAY)
+		return;
+	if (to == c->target || c->ssl == NULL) {
+		if (to == c->target ? c->target_shut : c->client_shut)
+			return;
+		evbuffer_write(src, bufferevent_getfd(to));
+		return;
+	}
+	if (c->client_shut)
+		return;
+	/* One record at a time, as OpenSSL sends them anyway.  A record
+	 * that blocks (WANT_WRITE) stays first in src, so the bufferevent's
+	 * retry starts with the same bytes and at least as many of them, as
+	 * SSL_write requires (with SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER). */
+	while (evbuffer_peek(src, -1, NULL, &v, 1) > 0) {
+		n = v.iov_len > EDGE_TLS_RECORD ? EDGE_TLS_RECORD : (int)v.iov_len;
+		ERR_clear_error();
+		if ((r = SSL_write(c->ssl, v.iov_base, n)) <= 0)
+			break;
+		evbuffer_drain(src, (size_t)r);
+	}
+}
+
 static void
 pump(struct edge_conn *c, struct bufferevent *from, struct bufferevent *to)
 {
 	struct evbuffer *out = bufferevent_get_output(to);
+	struct evbuffer *in = bufferevent_get_input(from);
 
-	evbuffer_add_buffer(out, bufferevent_get_input(from));
+	write_now(c, to, in);
+	evbuffer_add_buffer(out, in);
 	if (evbuffer_get_length(out) >= EDGE_HIGH_WATER) {
 		/* The reader of 'to' is slower than the writer of 'from':
 		 * stop reading until 'to' has drained to half. */
-		bufferevent_disable(from, EV_READ);
+		set_reading(c, from, 0);
 		if (from == c->client)
 			c->client_paused = 1;
 		else
@@ -264,13 +336,15 @@ pump(struct edge_conn *c, struct bufferevent *from, struct bufferevent *to)
 	}
 }
 
-/* libevent moves at most 16 KB per read or write callback by default; a
- * bulk transfer then costs one loop turn per 16 KB.  Larger bites keep the
- * loop overhead per byte low (the watermarks still bound the memory). */
+/* libevent writes at most 16 KB per write callback by default; a bulk
+ * transfer then costs one loop turn per 16 KB.  Larger bites keep the loop
+ * overhead per byte low (the watermarks still bound the memory).  Reads
+ * stay at one TLS record: SSL_read never returns more, and a larger limit
+ * only makes libevent reserve (malloc) that much for every record. */
 static void
 tune(struct bufferevent *bev)
 {
-	bufferevent_set_max_single_read(bev, EDGE_IO_CHUNK);
+	bufferevent_set_max_single_read(bev, EDGE_TLS_RECORD);
 	bufferevent_set_max_single_write(bev, EDGE_IO_CHUNK);
 }
 
@@ -472,7 +546,7 @@ drained(struct edge_conn *c, struct bufferevent *to)
 	if (*paused) {
 		*paused = 0;
 		bufferevent_setwatermark(to, EV_WRITE, 0, 0);
-		bufferevent_enable(from, EV_READ);
+		set_reading(c, from, 1);
 	}
 }
 
@@ -509,18 +583,65 @@ target_write(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The target socket is readable.  libevent 2.1's bufferevent reads at
+ * most 4 KB per wake-up (EVBUFFER_MAX_READ), so a bulk response became 4 KB
+ * TLS records, each with its own read, write and epoll_ctl calls.  One
+ * read of up to EDGE_IO_CHUNK into the edge's scratch buffer, then a copy
+ * sized to what came, keeps records full and allocations small. */
+static void
+target_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct edge_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->target);
+	size_t room = EDGE_IO_CHUNK, held = evbuffer_get_length(in);
+	ssize_t n;
+
+	(void)what;
+	/* Bytes held back while a response head is incomplete count
+	 * against the high-water mark like queued output does. */
+	if (held >= EDGE_HIGH_WATER)
+		return;
+	if (room > EDGE_HIGH_WATER - held)
+		room = EDGE_HIGH_WATER - held;
+	n = read(fd, c->edge->scratch, room);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		log_debug("tunnel %s: target error (%s), closing %s", c->tunnel->hostname,
+		    strerror(errno), c->peer);
+		conn_free(c);
+		return;
+	}
+	if (n == 0) {
+		event_del(c->target_rd);
+		target_eof(c);
+		return;
+	}
+	evbuffer_add(in, c->edge->scratch, (size_t)n);
+	target_read(c->target, c);
+}
+
 static void
 target_connected(struct edge_conn *c)
 {
 	c->state = CONN_RELAY;
 	set_deadline(c, NULL, 0);
 	touch(c);
+	c->target_rd = event_new(c->edge->base, bufferevent_getfd(c->target), EV_READ | EV_PERSIST,
+	    target_readable, c);
+	if (c->target_rd == NULL) {
+		conn_free(c);
+		return;
+	}
 	if (c->pending != NULL) {
 		evbuffer_add(bufferevent_get_output(c->target), c->pending, c->pending_len);
 		free(c->pending);
 		c->pending = NULL;
 	}
-	bufferevent_enable(c->target, EV_READ | EV_WRITE);
+	/* The bufferevent only writes; target_rd reads. */
+	bufferevent_disable(c->target, EV_READ);
+	bufferevent_enable(c->target, EV_WRITE);
+	set_reading(c, c->target, 1);
 	bufferevent_enable(c->client, EV_READ | EV_WRITE);
 	if (!c->upgrade)
 		pump(c, c->client, c->target);
@@ -623,7 +744,11 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		handshake_done(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	/* With dirty shutdowns allowed, libevent also reports a failed
+	 * write (EPIPE, ECONNRESET) as EOF.  That is no half-close: the
+	 * client can take no more bytes, and writing on would spin on the
+	 * dead socket until the idle timeout. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_WRITING)) {
 		client_eof(c);
 		return;
 	}
@@ -703,6 +828,9 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 			return;
 		}
 		SSL_set_app_data(c->ssl, c);
+		/* write_now() may leave a blocked record's bytes for the
+		 * bufferevent to retry from another address. */
+		SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 		c->client = bufferevent_openssl_socket_new(e->base, fd, c->ssl,
 		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 		if (c->client == NULL) {

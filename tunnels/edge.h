@@ -34,8 +34,11 @@
 #define EDGE_KEYS_MAX 16
 /* Bytes one direction may queue before its reader is paused. */
 #define EDGE_HIGH_WATER (256 * 1024)
-/* Most bytes one read or write callback moves. */
+/* Most bytes one read of a target socket, or one write callback, moves. */
 #define EDGE_IO_CHUNK (128 * 1024)
+/* The largest TLS plaintext record (RFC 8446 5.1): one SSL_read returns at
+ * most this, and the edge hands SSL_write at most this at a time. */
+#define EDGE_TLS_RECORD 16384
 
 struct edge_config {
 	const char *db_path;
@@ -100,6 +103,9 @@ struct edge {
 	int nkeys;
 	int keys_loaded;
 	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
+	/* Where target reads land before they are queued: one read of up to
+	 * EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
+	unsigned char scratch[EDGE_IO_CHUNK];
 };
 
 /* ---- edge.c ---- */

@@ -20,6 +20,11 @@ same "curl over verified TLS reaches the target" "hello through the edge" \
 	"$(curl_edge "$host" "https://$host:$EDGE_PORT/index.html")"
 curl_edge "$host" -o "$T_DIR/big.out" "https://$host:$EDGE_PORT/big.bin"
 same "a 3 MB body arrives intact" "$(sha256sum <"$T_DIR/www/big.bin")" "$(sha256sum <"$T_DIR/big.out")"
+# A client that goes away mid-download: the edge must close both sides
+# (its failed writes are no half-close), not keep writing to a dead socket.
+curl_edge "$host" "https://$host:$EDGE_PORT/big.bin" 2>/dev/null | head -c 1000 >/dev/null
+ok "a client gone mid-download: the edge drops its target connection" wait_for 20 \
+	sh -c "! ss -Htn state established '( dport = :$web )' | grep -q ."
 ok "TLS 1.2 works" curl_edge "$host" --tlsv1.2 --tls-max 1.2 -o /dev/null "https://$host:$EDGE_PORT/"
 ok "TLS 1.3 works" curl_edge "$host" --tlsv1.3 -o /dev/null "https://$host:$EDGE_PORT/"
 echo | openssl s_client -connect "127.0.0.1:$EDGE_PORT" -servername "$host" -tls1_1 \
