@@ -58,11 +58,13 @@ $(eval $(call subsystem,db,$$(BUILD)/db/schema_sql.o))
 $(eval $(call subsystem,common))
 BURROW_LIBS := $(db_LIB) $(common_LIB)
 
+# cli/ last: bin/burrow links the other subsystems' archives.
 include domains/module.mk
-include cli/module.mk
 include dns/module.mk
 include acme/module.mk
 include tunnels/module.mk
+include exit/module.mk
+include cli/module.mk
 include tests/module.mk
 
 .PHONY: all deps run check asan fuzz fuzz-build bench clean

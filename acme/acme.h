@@ -21,6 +21,14 @@ struct store;
 
 /* ---- keys and JWS (jws.c) ---- */
 
+/* base64url without padding (common/base64.h) as a new string the caller
+ * frees; NULL when out of memory. */
+char *acme_b64(const void *data, size_t len);
+
+/* Decodes unpadded base64url into a new buffer (caller frees) of *outlen
+ * bytes followed by a NUL.  BURROW_ERR_INVALID, BURROW_ERR_NOMEM. */
+int acme_b64_decode(const char *in, uint8_t **out, size_t *outlen);
+
 enum acme_key_type { ACME_KEY_EC, ACME_KEY_RSA };
 
 /* A fresh P-256 key (ACME_KEY_EC) or RSA-2048 key.  NULL on failure. */

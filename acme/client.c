@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "acme/acme.h"
-#include "common/base64.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "db/store_acme.h"
@@ -387,7 +386,7 @@ int
 acme_client_revoke(struct acme_client *c, const uint8_t *der, size_t len)
 {
 	struct acme_resp r;
-	char *b64 = base64url_encode(der, len), *payload = NULL;
+	char *b64 = acme_b64(der, len), *payload = NULL;
 	int rc = BURROW_ERR_NOMEM;
 
 	memset(&r, 0, sizeof(r));

@@ -11,7 +11,6 @@
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
-#include "common/base64.h"
 #include "common/error.h"
 
 char *
@@ -47,7 +46,7 @@ acme_csr(EVP_PKEY *key, const char *zone)
 		goto out;
 	if ((len = i2d_X509_REQ(req, &der)) <= 0)
 		goto out;
-	out = base64url_encode(der, (size_t)len);
+	out = acme_b64(der, (size_t)len);
 out:
 	X509_EXTENSION_free(ext);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

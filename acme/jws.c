@@ -17,6 +17,42 @@
 #include "common/base64.h"
 #include "common/error.h"
 
+char *
+acme_b64(const void *data, size_t len)
+{
+	size_t sz;
+	char *out;
+
+	if (len > 0x3fffffff)
+		return NULL;
+	sz = BASE64URL_LEN(len) + 1;
+	if ((out = malloc(sz)) == NULL)
+		return NULL;
+	if (base64url_encode(data, len, out, sz, NULL) != BURROW_OK) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int
+acme_b64_decode(const char *in, uint8_t **out, size_t *outlen)
+{
+	size_t len = strlen(in), cap = len / 4 * 3 + 3;
+	int rc;
+
+	*outlen = 0;
+	if ((*out = malloc(cap + 1)) == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = base64url_decode(in, len, *out, cap, outlen)) != BURROW_OK) {
+		free(*out);
+		*out = NULL;
+		return rc == BURROW_ERR_NOMEM ? rc : BURROW_ERR_INVALID;
+	}
+	(*out)[*outlen] = '\0';
+	return BURROW_OK;
+}
+
 EVP_PKEY *
 acme_key_new(enum acme_key_type type)
 {
@@ -70,7 +106,7 @@ bn_b64(const BIGNUM *bn, int width)
 	n = width > 0 ? BN_bn2binpad(bn, buf, width) : BN_bn2bin(bn, buf);
 	if (n < 0)
 		return NULL;
-	return base64url_encode(buf, (size_t)n);
+	return acme_b64(buf, (size_t)n);
 }
 
 static int
@@ -139,7 +175,7 @@ sha256_b64(const void *data, size_t len)
 
 	if (SHA256(data, len, md) == NULL)
 		return NULL;
-	return base64url_encode(md, sizeof(md));
+	return acme_b64(md, sizeof(md));
 }
 
 char *
@@ -197,9 +233,9 @@ sign_b64(EVP_PKEY *key, const char *input)
 	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
 		if (acme_ecdsa_der_to_raw(sig, siglen, raw) != BURROW_OK)
 			goto out;
-		out = base64url_encode(raw, sizeof(raw));
+		out = acme_b64(raw, sizeof(raw));
 	} else {
-		out = base64url_encode(sig, siglen);
+		out = acme_b64(sig, siglen);
 	}
 out:
 	EVP_MD_CTX_free(ctx);
@@ -216,7 +252,7 @@ acme_hs256(const uint8_t *key, size_t keylen, const char *input)
 	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input,
 	    strlen(input), md, &mdlen) == NULL)
 		return NULL;
-	return base64url_encode(md, mdlen);
+	return acme_b64(md, mdlen);
 }
 
 /* Builds {protected, payload, signature} from a protected header object
@@ -230,8 +266,8 @@ jws_object(json_t *protected, const char *payload, EVP_PKEY *key,
 
 	if (protected == NULL ||
 	    (ptext = json_dumps(protected, JSON_COMPACT)) == NULL ||
-	    (p64 = base64url_encode(ptext, strlen(ptext))) == NULL ||
-	    (pl64 = base64url_encode(payload, strlen(payload))) == NULL ||
+	    (p64 = acme_b64(ptext, strlen(ptext))) == NULL ||
+	    (pl64 = acme_b64(payload, strlen(payload))) == NULL ||
 	    asprintf(&input, "%s.%s", p64, pl64) < 0) {
 		input = NULL;
 		goto out;
@@ -292,7 +328,7 @@ acme_eab(EVP_PKEY *account_key, const char *eab_kid, const char *mac_b64url,
 	char *jwk = NULL;
 	json_t *prot, *out = NULL;
 
-	if (base64url_decode(mac_b64url, &mac, &maclen) != BURROW_OK || maclen == 0)
+	if (acme_b64_decode(mac_b64url, &mac, &maclen) != BURROW_OK || maclen == 0)
 		goto out;
 	if ((jwk = jwk_canonical(account_key)) == NULL)
 		goto out;
@@ -339,7 +375,7 @@ acme_dns01_txt(const char *token, const char *thumbprint)
 
 	/* RFC 8555 8.1: the token is base64url; refuse anything else so a
 	 * hostile server cannot inject characters into a TXT record. */
-	if (token[0] == '\0' || base64url_decode(token, &raw, &rawlen) != BURROW_OK)
+	if (token[0] == '\0' || acme_b64_decode(token, &raw, &rawlen) != BURROW_OK)
 		goto out;
 	if (asprintf(&keyauth, "%s.%s", token, thumbprint) < 0) {
 		keyauth = NULL;

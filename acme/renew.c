@@ -9,7 +9,6 @@
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
-#include "common/base64.h"
 #include "common/error.h"
 
 char *
@@ -28,9 +27,9 @@ acme_ari_cert_id(X509 *leaf)
 	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(leaf), &der)) < 3 ||
 	    der[1] >= 0x80)
 		goto out;
-	if ((a = base64url_encode(ASN1_STRING_get0_data(aki),
+	if ((a = acme_b64(ASN1_STRING_get0_data(aki),
 	    (size_t)ASN1_STRING_length(aki))) == NULL ||
-	    (b = base64url_encode(der + 2, (size_t)len - 2)) == NULL)
+	    (b = acme_b64(der + 2, (size_t)len - 2)) == NULL)
 		goto out;
 	if (asprintf(&out, "%s.%s", a, b) < 0)
 		out = NULL;

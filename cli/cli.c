@@ -144,6 +144,21 @@ cli_print_json(json_t *j)
 }
 
 int
+cli_list(struct store *s, const struct cli_common *c, cli_walk_fn walk, void *ctx)
+{
+	json_t *array = NULL;
+	int rc;
+
+	if (c->json && (array = json_array()) == NULL)
+		return cli_fail("out of memory");
+	if ((rc = walk(s, array, ctx)) != BURROW_OK) {
+		json_decref(array);
+		return cli_store_error(s, rc);
+	}
+	return c->json ? cli_print_json(array) : CLI_OK;
+}
+
+int
 cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;

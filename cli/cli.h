@@ -75,6 +75,14 @@ int cli_store_error(struct store *s, int err);
  * nothing and returns CLI_FAILURE).  Returns CLI_OK. */
 int cli_print_json(json_t *j);
 
+/* A listing: walk(s, array, ctx) calls a store_*_list() whose callback
+ * appends to array under --json, or prints a line when array is NULL. */
+typedef int (*cli_walk_fn)(struct store *s, json_t *array, void *ctx);
+
+/* Runs walk with a new array under --json and prints it; reports a store
+ * error.  Returns a CLI status. */
+int cli_list(struct store *s, const struct cli_common *c, cli_walk_fn walk, void *ctx);
+
 /* Parses a decimal in [min, max]; returns BURROW_OK or BURROW_ERR_INVALID. */
 int cli_parse_uint(const char *s, unsigned long min, unsigned long max,
                    unsigned long *out);

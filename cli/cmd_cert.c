@@ -87,6 +87,14 @@ list_one(const struct store_cert *c, void *ctx)
 }
 
 static int
+walk_certs(struct store *s, json_t *array, void *ctx)
+{
+	const struct cert_args *a = ctx;
+
+	return store_cert_list(s, !a->all, list_one, array);
+}
+
+static int
 cert_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -97,22 +105,11 @@ cert_list(int argc, char **argv)
 	struct cli_common c = { 0 };
 	struct cert_args a = { 0 };
 	struct store *s = NULL;
-	json_t *array = NULL;
 	int rc;
 
 	if ((rc = cli_start(argc, argv, opts, LIST_SYNOPSIS, &c, on_option, &a, 0, &s)) != CLI_OK)
 		return rc;
-	if (c.json && (array = json_array()) == NULL) {
-		store_close(s);
-		return cli_fail("out of memory");
-	}
-	rc = store_cert_list(s, !a.all, list_one, array);
-	if (rc != BURROW_OK) {
-		json_decref(array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(array);
-	}
+	rc = cli_list(s, &c, walk_certs, &a);
 	store_close(s);
 	return rc;
 }

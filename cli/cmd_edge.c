@@ -61,26 +61,22 @@ list_one(const struct store_edge *e, void *ctx)
 }
 
 static int
+walk_edges(struct store *s, json_t *array, void *ctx)
+{
+	(void)ctx;
+	return store_edge_list(s, list_one, array);
+}
+
+static int
 edge_list(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	struct store *s = NULL;
-	json_t *array = NULL;
 	int rc;
 
 	if ((rc = cli_start(argc, argv, edge_options, LIST_SYNOPSIS, &c, NULL, NULL, 0, &s)) != CLI_OK)
 		return rc;
-	if (c.json && (array = json_array()) == NULL) {
-		store_close(s);
-		return cli_fail("out of memory");
-	}
-	rc = store_edge_list(s, list_one, array);
-	if (rc != BURROW_OK) {
-		json_decref(array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(array);
-	}
+	rc = cli_list(s, &c, walk_edges, NULL);
 	store_close(s);
 	return rc;
 }

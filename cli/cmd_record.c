@@ -110,6 +110,8 @@ out:
 
 struct list_ctx {
 	json_t *array;
+	int64_t zone_id;
+	const char *name;
 };
 
 static int
@@ -125,6 +127,15 @@ list_one(const struct store_record *r, void *ctx)
 }
 
 static int
+walk_records(struct store *s, json_t *array, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	l->array = array;
+	return store_record_list(s, l->zone_id, l->name, list_one, l);
+}
+
+static int
 record_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,7 +146,7 @@ record_list(int argc, char **argv)
 	};
 	struct cli_common c = { 0 };
 	struct record_args a = { 0 };
-	struct list_ctx l = { NULL };
+	struct list_ctx l = { NULL, 0, NULL };
 	struct store_zone z = { 0 };
 	struct store *s = NULL;
 	char name[NAMES_MAX + 1];
@@ -151,17 +162,9 @@ record_list(int argc, char **argv)
 		rc = cli_store_error(s, rc);
 		goto out;
 	}
-	if (c.json && (l.array = json_array()) == NULL) {
-		rc = cli_fail("out of memory");
-		goto out;
-	}
-	rc = store_record_list(s, z.id, a.name != NULL ? name : NULL, list_one, &l);
-	if (rc != BURROW_OK) {
-		json_decref(l.array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(l.array);
-	}
+	l.zone_id = z.id;
+	l.name = a.name != NULL ? name : NULL;
+	rc = cli_list(s, &c, walk_records, &l);
 out:
 	store_close(s);
 	return rc;

@@ -70,26 +70,22 @@ list_one(const struct store_tsig *k, void *ctx)
 }
 
 static int
+walk_keys(struct store *s, json_t *array, void *ctx)
+{
+	(void)ctx;
+	return store_tsig_list(s, list_one, array);
+}
+
+static int
 tsig_list(int argc, char **argv)
 {
 	struct cli_common c = { 0 };
 	struct store *s = NULL;
-	json_t *array = NULL;
 	int rc;
 
 	if ((rc = cli_start(argc, argv, tsig_options, LIST_SYNOPSIS, &c, NULL, NULL, 0, &s)) != CLI_OK)
 		return rc;
-	if (c.json && (array = json_array()) == NULL) {
-		store_close(s);
-		return cli_fail("out of memory");
-	}
-	rc = store_tsig_list(s, list_one, array);
-	if (rc != BURROW_OK) {
-		json_decref(array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(array);
-	}
+	rc = cli_list(s, &c, walk_keys, NULL);
 	store_close(s);
 	return rc;
 }

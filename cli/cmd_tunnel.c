@@ -12,15 +12,16 @@
 
 #define CREATE_SYNOPSIS \
 	"burrow tunnel create --target HOST:PORT [--kind tls|h2|tcp] [--zone ZONE] " \
-	"[--workspace W] [--db PATH] [--json]"
+	"[--workspace W] [--connect-token] [--db PATH] [--json]"
 #define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]"
 #define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]"
 #define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]"
 
-enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE };
+enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE, OPT_CONNECT_TOKEN };
 
 struct tunnel_args {
 	const char *target, *kind, *zone, *workspace;
+	int connect_token;
 };
 
 static int
@@ -33,6 +34,7 @@ on_option(int opt, const char *arg, void *ctx)
 	case OPT_KIND:      a->kind = arg; break;
 	case OPT_ZONE:      a->zone = arg; break;
 	case OPT_WORKSPACE: a->workspace = arg; break;
+	case OPT_CONNECT_TOKEN: a->connect_token = 1; break;
 	default:            return cli_usage("unexpected option");
 	}
 	return CLI_OK;
@@ -109,6 +111,7 @@ tunnel_create(int argc, char **argv)
 		{ "kind", required_argument, NULL, OPT_KIND },
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
+		{ "connect-token", no_argument, NULL, OPT_CONNECT_TOKEN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
@@ -134,6 +137,7 @@ tunnel_create(int argc, char **argv)
 	spec.target_host = target.host;
 	spec.target_port = target.port;
 	spec.workspace = a.workspace;
+	spec.connect_token = a.connect_token;
 	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
 		return rc;
 	rc = store_tunnel_create(s, &spec, &t);
@@ -150,6 +154,7 @@ tunnel_create(int argc, char **argv)
 struct list_ctx {
 	struct store *s;
 	json_t *array;
+	int64_t zone_id;
 };
 
 static int
@@ -165,6 +170,15 @@ list_one(const struct store_tunnel *t, void *ctx)
 }
 
 static int
+walk_tunnels(struct store *s, json_t *array, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	l->array = array;
+	return store_tunnel_list(s, l->zone_id, list_one, l);
+}
+
+static int
 tunnel_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -175,7 +189,7 @@ tunnel_list(int argc, char **argv)
 	struct cli_common c = { 0 };
 	struct tunnel_args a = { 0 };
 	struct store_zone z = { 0 };
-	struct list_ctx l = { NULL, NULL };
+	struct list_ctx l = { NULL, NULL, 0 };
 	struct store *s = NULL;
 	int rc;
 
@@ -186,16 +200,8 @@ tunnel_list(int argc, char **argv)
 		rc = cli_store_error(s, rc);
 		goto out;
 	}
-	if (c.json && (l.array = json_array()) == NULL) {
-		rc = cli_fail("out of memory");
-		goto out;
-	}
-	if ((rc = store_tunnel_list(s, z.id, list_one, &l)) != BURROW_OK) {
-		json_decref(l.array);
-		rc = cli_store_error(s, rc);
-		goto out;
-	}
-	rc = c.json ? cli_print_json(l.array) : CLI_OK;
+	l.zone_id = z.id;
+	rc = cli_list(s, &c, walk_tunnels, &l);
 out:
 	store_close(s);
 	return rc;

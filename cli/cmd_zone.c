@@ -104,6 +104,15 @@ list_one(const struct store_zone *z, void *ctx)
 }
 
 static int
+walk_zones(struct store *s, json_t *array, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	l->array = array;
+	return store_zone_list(s, list_one, l);
+}
+
+static int
 list_zones(int argc, char **argv, const char *synopsis, int only_custom)
 {
 	static const struct option opts[] = {
@@ -121,17 +130,7 @@ list_zones(int argc, char **argv, const char *synopsis, int only_custom)
 		return rc;
 	l.s = s;
 	l.workspace = a.workspace;
-	if (c.json && (l.array = json_array()) == NULL) {
-		store_close(s);
-		return cli_fail("out of memory");
-	}
-	rc = store_zone_list(s, list_one, &l);
-	if (rc != BURROW_OK) {
-		json_decref(l.array);
-		rc = cli_store_error(s, rc);
-	} else if (c.json) {
-		rc = cli_print_json(l.array);
-	}
+	rc = cli_list(s, &c, walk_zones, &l);
 	store_close(s);
 	return rc;
 }

@@ -13,6 +13,8 @@ int cmd_record(int argc, char **argv);
 int cmd_edge(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_tsig(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 /* burrow zone export ZONE (cli/cmd_export.c). */
 #define ZONE_EXPORT_SYNOPSIS "burrow zone export ZONE [--db PATH]"

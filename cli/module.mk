@@ -1,6 +1,6 @@
-# bin/burrow: the operator CLI.
+# bin/burrow: the operator CLI.  It links the subsystems whose logic its verbs
+# run: domain verify (domains/), zone export from burrow-dns's own index
+# (dns/), certificate revocation with burrow-acme's client (acme/), proxy
+# configuration (exit/), connect tokens (tunnels/).
 $(eval $(call subsystem,cli))
-# dns/ and acme/ module.mk files are read after this one, so their archives
-# are named by path: zone export uses burrow-dns's index (dns/export.h) and
-# `burrow cert revoke` uses burrow-acme's client.
-$(eval $(call program,burrow,cli/main.c,$(cli_LIB) $(domains_LIB) $(BUILD)/libdns.a $(BUILD)/libacme.a))
+$(eval $(call program,burrow,cli/main.c,$(cli_LIB) $(domains_LIB) $(dns_LIB) $(acme_LIB) $(exit_LIB) $(tunnels_LIB)))

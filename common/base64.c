@@ -1,5 +1,6 @@
 /*
- * base64.c: base64url over OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock.
+ * base64.c: base64url (RFC 4648 section 5) on top of EVP_EncodeBlock and
+ * EVP_DecodeBlock, which speak the standard alphabet with padding.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +10,14 @@
 #include "common/base64.h"
 #include "common/error.h"
 
-char *
-base64url_encode(const void *data, size_t len)
+int
+base64url_encode(const void *in, size_t len, char *out, size_t outsz, size_t *outlen)
 {
-	char *out;
-	size_t i, n;
+	size_t n, i;
 
-	if (len > (size_t)1 << 28)
-		return NULL;
-	if ((out = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
-		return NULL;
-	n = (size_t)EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	/* RFC 7515 section 2: the URL-safe alphabet with the padding removed. */
+	if (BASE64URL_LEN(len) + 1 > outsz || len > 0x3fffffff)
+		return BURROW_ERR_LIMIT;
+	n = (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 	while (n > 0 && out[n - 1] == '=')
 		n--;
 	out[n] = '\0';
@@ -30,34 +27,30 @@ base64url_encode(const void *data, size_t len)
 		else if (out[i] == '/')
 			out[i] = '_';
 	}
-	return out;
+	if (outlen != NULL)
+		*outlen = n;
+	return BURROW_OK;
 }
 
 int
-base64url_decode(const char *in, uint8_t **out, size_t *outlen)
+base64url_decode(const char *in, size_t len, unsigned char *out, size_t outsz,
+                 size_t *outlen)
 {
-	char *std = NULL;
-	uint8_t *buf = NULL;
-	size_t len, i, padded, pad;
+	unsigned char *tmp = NULL;
+	size_t padded, i, pad;
 	int n, rc = BURROW_ERR_INVALID;
 
-	*out = NULL;
-	*outlen = 0;
-	len = strlen(in);
-	while (len > 0 && in[len - 1] == '=')
-		len--;
-	if (len % 4 == 1 || len > (size_t)1 << 28)
-		goto out;
-	padded = (len + 3) / 4 * 4;
-	pad = padded - len;
-	if ((std = malloc(padded + 1)) == NULL ||
-	    (buf = malloc(padded / 4 * 3 + 1)) == NULL) {
-		rc = BURROW_ERR_NOMEM;
-		goto out;
-	}
+	/* A remainder of one character cannot encode a whole byte. */
+	if (len % 4 == 1 || len > 0x3fffffff)
+		return BURROW_ERR_INVALID;
+	pad = (4 - len % 4) % 4;
+	padded = len + pad;
+	if (padded / 4 * 3 - pad > outsz)
+		return BURROW_ERR_LIMIT;
+	if ((tmp = malloc(padded + padded / 4 * 3 + 1)) == NULL)
+		return BURROW_ERR_NOMEM;
 	for (i = 0; i < len; i++) {
 		char c = in[i];
-
 		if (c == '-')
 			c = '+';
 		else if (c == '_')
@@ -65,20 +58,17 @@ base64url_decode(const char *in, uint8_t **out, size_t *outlen)
 		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9')))
 			goto out;
-		std[i] = c;
+		tmp[i] = (unsigned char)c;
 	}
-	memset(std + len, '=', pad);
-	std[padded] = '\0';
-	n = padded == 0 ? 0 : EVP_DecodeBlock(buf, (unsigned char *)std, (int)padded);
+	memset(tmp + len, '=', pad);
+	/* EVP_DecodeBlock counts padding as zero bytes: drop them after. */
+	n = EVP_DecodeBlock(tmp + padded, tmp, (int)padded);
 	if (n < 0 || (size_t)n < pad)
 		goto out;
+	memcpy(out, tmp + padded, (size_t)n - pad);
 	*outlen = (size_t)n - pad;
-	buf[*outlen] = '\0';
-	*out = buf;
-	buf = NULL;
 	rc = BURROW_OK;
 out:
-	free(std);
-	free(buf);
+	free(tmp);
 	return rc;
 }

@@ -1,21 +1,26 @@
 /*
- * base64.h: base64url (RFC 4648 section 5) without padding, the encoding JWS
- * (RFC 7515 section 2) and ACME (RFC 8555 section 6.1) use everywhere.
- * The one place in Burrow that translates OpenSSL's base64 to the URL form.
+ * base64.h: base64url without padding (RFC 4648 section 5), over OpenSSL's
+ * EVP encoder.  The one place for base64 in Burrow.
  */
 #ifndef BURROW_BASE64_H
 #define BURROW_BASE64_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-/* Encodes len bytes as base64url without '=' padding.  Returns a NUL
- * terminated string the caller frees, or NULL when out of memory. */
-char *base64url_encode(const void *data, size_t len);
+/* Characters base64url_encode() writes for len bytes, without the NUL. */
+#define BASE64URL_LEN(len) ((((len) + 2) / 3) * 4)
 
-/* Decodes base64url text (padding tolerated, no white space).  On success
- * *out (caller frees) holds *outlen bytes plus a NUL after them.
- * Errors: BURROW_ERR_INVALID (bad character or length), BURROW_ERR_NOMEM. */
-int base64url_decode(const char *in, uint8_t **out, size_t *outlen);
+/* Encodes len bytes of in as unpadded base64url into out (size outsz, NUL
+ * terminated); *outlen (may be NULL) gets the length without the NUL.
+ * Returns BURROW_OK, or BURROW_ERR_LIMIT if out is too small. */
+int base64url_encode(const void *in, size_t len, char *out, size_t outsz,
+                     size_t *outlen);
+
+/* Decodes len characters of unpadded base64url into out (size outsz);
+ * *outlen gets the byte count.  Padding, '+', '/' and any other character
+ * outside the url alphabet are refused.
+ * Returns BURROW_OK, BURROW_ERR_INVALID or BURROW_ERR_LIMIT (out too small). */
+int base64url_decode(const char *in, size_t len, unsigned char *out, size_t outsz,
+                     size_t *outlen);
 
 #endif

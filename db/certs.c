@@ -128,6 +128,21 @@ store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 	return rc;
 }
 
+struct cert_walk {
+	store_cert_cb cb;
+	void *ctx;
+};
+
+static int
+cert_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct cert_walk *w = arg;
+	struct store_cert c;
+
+	cert_from_row(stmt, &c);
+	return w->cb(&c, w->ctx);
+}
+
 int
 store_cert_list(struct store *s, int only_current, store_cert_cb cb, void *ctx)
 {
@@ -138,21 +153,12 @@ store_cert_list(struct store *s, int only_current, store_cert_cb cb, void *ctx)
 	    "  ORDER BY c2.not_after DESC, c2.id DESC LIMIT 1) "
 	    "ORDER BY z.name, c.not_after DESC, c.id DESC";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_cert c;
-	int rc, ret = BURROW_OK;
+	struct cert_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int(stmt, 1, only_current ? 1 : 0);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		cert_from_row(stmt, &c);
-		if ((ret = cb(&c, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list certificates");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, cert_row, &w, "list certificates");
 }
 
 int
@@ -161,17 +167,10 @@ store_cert_mark_revoked(struct store *s, int64_t id)
 	static const char sql[] =
 	    "UPDATE certificates SET revoked_at = ? WHERE id = ? AND revoked_at = 0";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 2, id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "revoke certificate");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no unrevoked certificate %lld", (long long)id)
-	    : BURROW_OK;
+	return store_change_one(s, stmt, "no unrevoked certificate %lld", (long long)id);
 }

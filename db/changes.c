@@ -20,6 +20,24 @@ store_change_max(struct store *s, int64_t *seq)
 	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read change log");
 }
 
+struct change_walk {
+	store_change_cb cb;
+	void *ctx;
+};
+
+static int
+change_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct change_walk *w = arg;
+	struct store_change c;
+
+	c.seq = sqlite3_column_int64(stmt, 0);
+	c.zone_id = sqlite3_column_int64(stmt, 1);
+	store_column_text(stmt, 2, c.name, sizeof(c.name));
+	store_column_text(stmt, 3, c.op, sizeof(c.op));
+	return w->cb(&c, w->ctx);
+}
+
 int
 store_change_since(struct store *s, int64_t after, store_change_cb cb, void *ctx)
 {
@@ -27,22 +45,10 @@ store_change_since(struct store *s, int64_t after, store_change_cb cb, void *ctx
 	    "SELECT seq, coalesce(zone_id, 0), name, op FROM changes "
 	    "WHERE seq > ? ORDER BY seq";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_change c;
-	int rc, ret = BURROW_OK;
+	struct change_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, after);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		c.seq = sqlite3_column_int64(stmt, 0);
-		c.zone_id = sqlite3_column_int64(stmt, 1);
-		store_column_text(stmt, 2, c.name, sizeof(c.name));
-		store_column_text(stmt, 3, c.op, sizeof(c.op));
-		if ((ret = cb(&c, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "read change log");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, change_row, &w, "read change log");
 }

@@ -55,7 +55,7 @@ store_edge_remove(struct store *s, const char *address)
 	static const char sql[] = "DELETE FROM edges WHERE address = ?";
 	sqlite3_stmt *stmt;
 	char canon[48];
-	int family, rc;
+	int family;
 
 	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
@@ -63,12 +63,24 @@ store_edge_remove(struct store *s, const char *address)
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "delete edge");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no edge %s", canon) : BURROW_OK;
+	return store_change_one(s, stmt, "no edge %s", canon);
+}
+
+struct edge_walk {
+	store_edge_cb cb;
+	void *ctx;
+};
+
+static int
+edge_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct edge_walk *w = arg;
+	struct store_edge e;
+
+	e.id = sqlite3_column_int64(stmt, 0);
+	store_column_text(stmt, 1, e.address, sizeof(e.address));
+	e.family = sqlite3_column_int(stmt, 2);
+	return w->cb(&e, w->ctx);
 }
 
 int
@@ -77,20 +89,9 @@ store_edge_list(struct store *s, store_edge_cb cb, void *ctx)
 	static const char sql[] =
 	    "SELECT id, address, family FROM edges ORDER BY family, id";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_edge e;
-	int rc, ret = BURROW_OK;
+	struct edge_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(stmt, 0);
-		store_column_text(stmt, 1, e.address, sizeof(e.address));
-		e.family = sqlite3_column_int(stmt, 2);
-		if ((ret = cb(&e, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list edges");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, edge_row, &w, "list edges");
 }

@@ -46,6 +46,18 @@ int store_sql_error(struct store *s, int rc, const char *what);
 /* Copies column col of stmt as text into out (size outsz), "" for NULL. */
 void store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz);
 
+/* Steps stmt (bound by the caller) and calls row(stmt, ctx) for each row
+ * until it returns non-zero, which is returned; resets stmt.  A step error
+ * becomes a Burrow code with what naming the operation. */
+typedef int (*store_row_fn)(sqlite3_stmt *stmt, void *ctx);
+int store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
+                   const char *what);
+
+/* Steps a DELETE or UPDATE (bound by the caller) and resets it; if it
+ * touched no row, fails with BURROW_ERR_NOTFOUND and the message fmt. */
+int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Runs a one-shot statement that takes no parameters and returns no rows. */
 int store_exec(struct store *s, const char *sql);
 

@@ -162,18 +162,11 @@ store_record_remove(struct store *s, int64_t id)
 {
 	static const char sql[] = "DELETE FROM records WHERE id = ?";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "delete record");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no record with id %lld", (long long)id)
-	    : BURROW_OK;
+	return store_change_one(s, stmt, "no record with id %lld", (long long)id);
 }
 
 int
@@ -211,6 +204,21 @@ store_record_remove_match(struct store *s, const char *name, const char *type,
 	    : BURROW_OK;
 }
 
+struct record_walk {
+	store_record_cb cb;
+	void *ctx;
+};
+
+static int
+record_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct record_walk *w = arg;
+	struct store_record r;
+
+	record_from_row(stmt, &r);
+	return w->cb(&r, w->ctx);
+}
+
 int
 store_record_list(struct store *s, int64_t zone_id, const char *name,
                   store_record_cb cb, void *ctx)
@@ -220,21 +228,12 @@ store_record_list(struct store *s, int64_t zone_id, const char *name,
 	    "WHERE (?1 = 0 OR zone_id = ?1) AND (?2 IS NULL OR name = ?2) "
 	    "ORDER BY name, type, id";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_record r;
-	int rc, ret = BURROW_OK;
+	struct record_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, zone_id);
 	if (name != NULL)
 		sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		record_from_row(stmt, &r);
-		if ((ret = cb(&r, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list records");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, record_row, &w, "list records");
 }

@@ -80,6 +80,38 @@ store_stmt(struct store *s, const char *sql)
 }
 
 int
+store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
+               const char *what)
+{
+	int rc, ret = BURROW_OK;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if ((ret = row(stmt, ctx)) != 0)
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, what);
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int
+store_change_one(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
+{
+	int rc = sqlite3_step(stmt);
+	va_list ap;
+
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "write");
+	if (sqlite3_changes(s->db) > 0)
+		return BURROW_OK;
+	va_start(ap, fmt);
+	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+	return BURROW_ERR_NOTFOUND;
+}
+
+int
 store_exec(struct store *s, const char *sql)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);

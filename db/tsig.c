@@ -107,17 +107,26 @@ store_tsig_remove(struct store *s, const char *name)
 {
 	static const char sql[] = "DELETE FROM tsig_keys WHERE name = lower(?)";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "delete TSIG key");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name) : BURROW_OK;
+	return store_change_one(s, stmt, "no TSIG key %s", name);
+}
+
+struct tsig_walk {
+	store_tsig_cb cb;
+	void *ctx;
+};
+
+static int
+tsig_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct tsig_walk *w = arg;
+	struct store_tsig k;
+
+	tsig_from_row(stmt, &k);
+	return w->cb(&k, w->ctx);
 }
 
 int
@@ -125,18 +134,9 @@ store_tsig_list(struct store *s, store_tsig_cb cb, void *ctx)
 {
 	static const char sql[] = "SELECT name, algorithm, secret FROM tsig_keys ORDER BY name";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_tsig k;
-	int rc, ret = BURROW_OK;
+	struct tsig_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		tsig_from_row(stmt, &k);
-		if ((ret = cb(&k, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list TSIG keys");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, tsig_row, &w, "list TSIG keys");
 }

@@ -261,17 +261,26 @@ store_tunnel_remove(struct store *s, const char *hostname)
 {
 	static const char sql[] = "DELETE FROM tunnels WHERE hostname = lower(?)";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "delete tunnel");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname) : BURROW_OK;
+	return store_change_one(s, stmt, "no tunnel %s", hostname);
+}
+
+struct tunnel_walk {
+	store_tunnel_cb cb;
+	void *ctx;
+};
+
+static int
+tunnel_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct tunnel_walk *w = arg;
+	struct store_tunnel t;
+
+	tunnel_from_row(stmt, &t);
+	return w->cb(&t, w->ctx);
 }
 
 int
@@ -281,19 +290,10 @@ store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ct
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE ?1 = 0 OR t.zone_id = ?1 ORDER BY t.id";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_tunnel t;
-	int rc, ret = BURROW_OK;
+	struct tunnel_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, zone_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		tunnel_from_row(stmt, &t);
-		if ((ret = cb(&t, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list tunnels");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
 }

@@ -96,26 +96,47 @@ store_zone_for_name(struct store *s, const char *name, struct store_zone *out)
 	return zone_one(s, stmt, out, name);
 }
 
+struct zone_walk {
+	store_zone_cb cb;
+	void *ctx;
+};
+
+static int
+zone_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct zone_walk *w = arg;
+	struct store_zone z;
+
+	store_zone_from_row(stmt, &z);
+	return w->cb(&z, w->ctx);
+}
+
 int
 store_zone_list(struct store *s, store_zone_cb cb, void *ctx)
 {
 	static const char sql[] =
 	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z ORDER BY z.name";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_zone z;
-	int rc, ret = BURROW_OK;
+	struct zone_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		store_zone_from_row(stmt, &z);
-		if ((ret = cb(&z, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list zones");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, zone_row, &w, "list zones");
+}
+
+struct name_walk {
+	store_name_cb cb;
+	void *ctx;
+};
+
+static int
+name_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct name_walk *w = arg;
+	char host[NAMES_MAX + 1];
+
+	store_column_text(stmt, 0, host, sizeof(host));
+	return w->cb(host, w->ctx);
 }
 
 int
@@ -124,21 +145,12 @@ store_zone_ns_list(struct store *s, int64_t zone_id, store_name_cb cb, void *ctx
 	static const char sql[] =
 	    "SELECT host FROM zone_ns WHERE zone_id = ? ORDER BY position, host";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	char host[NAMES_MAX + 1];
-	int rc, ret = BURROW_OK;
+	struct name_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, zone_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		store_column_text(stmt, 0, host, sizeof(host));
-		if ((ret = cb(host, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list NS");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, name_row, &w, "list NS");
 }
 
 static int
@@ -424,7 +436,6 @@ store_domain_set_state(struct store *s, const char *name, const char *state,
 	    "UPDATE zones SET state = ?, reason = ?, checked_at = ? "
 	    "WHERE name = ? AND kind = 'custom'";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
@@ -432,11 +443,5 @@ store_domain_set_state(struct store *s, const char *name, const char *state,
 	sqlite3_bind_text(stmt, 2, reason != NULL ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
 	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "set domain state");
-	if (sqlite3_changes(s->db) == 0)
-		return store_fail(s, BURROW_ERR_NOTFOUND, "no domain %s", name);
-	return BURROW_OK;
+	return store_change_one(s, stmt, "no domain %s", name);
 }

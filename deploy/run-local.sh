@@ -1,13 +1,42 @@
 #!/bin/sh
 # make run: the whole service on this machine, on loopback, with an embedded
-# default store (./run/burrow.db).  Ctrl-C stops everything it started.
+# default store (run/burrow.db): burrow-dns on 127.0.0.1:5353 and
+# burrow-edge on 127.0.0.1:8443.  Ctrl-C stops everything it started.
 set -eu
 cd "$(dirname "$0")/.."
-RUN=${BURROW_RUN_DIR:-run}
-mkdir -p "$RUN"
-export BURROW_DB=${BURROW_DB:-$RUN/burrow.db}
+RUN_DIR=${BURROW_RUN_DIR:-$PWD/run}
+mkdir -p "$RUN_DIR"
+export BURROW_DB=${BURROW_DB:-$RUN_DIR/burrow.db}
+DNS_LISTEN=${BURROW_DNS_LISTEN:-127.0.0.1:5353}
+EDGE_LISTEN=${BURROW_EDGE_LISTEN:-127.0.0.1:8443}
+pids=""
 
-bin/burrow init --zone "${BURROW_ZONE:-w.modal.host}" --tls-port 8443
-echo
-echo "store: $BURROW_DB"
-echo "try:   BURROW_DB=$BURROW_DB bin/burrow tunnel create --target 127.0.0.1:8000"
+stop_all() {
+	trap - INT TERM EXIT
+	for pid in $pids; do kill "$pid" 2>/dev/null || :; done
+	for pid in $pids; do wait "$pid" 2>/dev/null || :; done
+}
+trap stop_all INT TERM EXIT
+
+bin/burrow init --zone "${BURROW_ZONE:-w.modal.host}" --tls-port "${EDGE_LISTEN##*:}"
+
+bin/burrow-dns --db "$BURROW_DB" --listen "$DNS_LISTEN" --log "$RUN_DIR/dns.log" &
+pids="$pids $!"
+bin/burrow-edge --db "$BURROW_DB" --listen "$EDGE_LISTEN" --log "$RUN_DIR/edge.log" &
+pids="$pids $!"
+
+cat <<MSG
+
+Burrow is running (logs in $RUN_DIR):
+  store        $BURROW_DB
+  burrow-dns   $DNS_LISTEN
+  burrow-edge  $EDGE_LISTEN
+
+In another shell:
+  export BURROW_DB=$BURROW_DB
+  H=\$(bin/burrow tunnel create --target 127.0.0.1:8000 --json | jq -r .hostname)
+  dig @${DNS_LISTEN%:*} -p ${DNS_LISTEN##*:} \$H A +short
+
+Ctrl-C stops everything.
+MSG
+wait

@@ -6,7 +6,7 @@ bin/burrow-dns: LDLIBS += -lpthread
 FUZZ_TARGETS += dns_query
 
 .PHONY: bench-dns
-bench-dns: all
+bench-dns: deps all
 	sh bench/dns.sh
 
 # The benchmark's store filler (bench/dns_populate.c), built on demand.

@@ -16,7 +16,6 @@
 #include <openssl/x509v3.h>
 
 #include "acme/acme.h"
-#include "common/base64.h"
 #include "common/error.h"
 
 #define S(x) x, strlen(x)
@@ -267,7 +266,7 @@ test_csr_and_chain(void **state)
 
 	(void)state;
 	/* The CSR carries both names and is signed by the certificate key. */
-	assert_int_equal(base64url_decode(csr64, &der, &len), BURROW_OK);
+	assert_int_equal(acme_b64_decode(csr64, &der, &len), BURROW_OK);
 	p = der;
 	req = d2i_X509_REQ(NULL, &p, (long)len);
 	assert_non_null(req);

@@ -1,0 +1,473 @@
+/*
+ * proxy_peers.c: workloads connected to a proxy, the change sequence exit
+ * agents follow, and the bearer tokens of the agents' HTTP API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "common/error.h"
+#include "db/proxy_internal.h"
+
+#define PEER_COLUMNS \
+	"e.id, e.proxy_ip_id, e.public_key, e.host, e.address4, e.address6, " \
+	"e.block_network, e.cidr_allowlist, e.created_at, e.updated_at"
+/* The same columns for RETURNING, where a table alias is not allowed. */
+#define PEER_RETURNING \
+	"id, proxy_ip_id, public_key, host, address4, address6, " \
+	"block_network, cidr_allowlist, created_at, updated_at"
+
+static void
+peer_from_row(sqlite3_stmt *stmt, struct store_proxy_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(stmt, 0);
+	p->proxy_ip_id = sqlite3_column_int64(stmt, 1);
+	store_column_text(stmt, 2, p->public_key, sizeof(p->public_key));
+	p->host = sqlite3_column_int(stmt, 3);
+	store_column_text(stmt, 4, p->address4, sizeof(p->address4));
+	store_column_text(stmt, 5, p->address6, sizeof(p->address6));
+	p->block_network = sqlite3_column_int(stmt, 6);
+	store_column_text(stmt, 7, p->cidr_allowlist, sizeof(p->cidr_allowlist));
+	p->created_at = sqlite3_column_int64(stmt, 8);
+	p->updated_at = sqlite3_column_int64(stmt, 9);
+}
+
+static int
+ip_by_id(struct store *s, int64_t id, struct store_proxy_ip *out)
+{
+	static const char sql[] =
+	    "SELECT " IP_COLUMNS " FROM proxy_ips i JOIN proxies p ON p.id = i.proxy_id "
+	    "WHERE i.id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		proxy_ip_from_row(stmt, out);
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_ROW)
+		return BURROW_OK;
+	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP")
+	    : store_sql_error(s, rc, "read proxy IP");
+}
+
+/* The peer with this key on any IP of the proxy; *found 0 if none. */
+static int
+find_peer(struct store *s, int64_t proxy_id, const char *key,
+          struct store_proxy_peer *out, int *found)
+{
+	static const char sql[] =
+	    "SELECT " PEER_COLUMNS " FROM proxy_peers e "
+	    "JOIN proxy_ips i ON i.id = e.proxy_ip_id "
+	    "WHERE i.proxy_id = ? AND e.public_key = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, proxy_id);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		peer_from_row(stmt, out);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "read peer");
+	*found = rc == SQLITE_ROW;
+	return BURROW_OK;
+}
+
+struct ip_set {
+	struct store_proxy_ip ips[STORE_PROXY_IPS_MAX];
+	int n;
+};
+
+static int
+collect_ip(const struct store_proxy_ip *ip, void *ctx)
+{
+	struct ip_set *set = ctx;
+
+	if (set->n < STORE_PROXY_IPS_MAX)
+		set->ips[set->n++] = *ip;
+	return 0;
+}
+
+/* The lowest free host number of ip's blocks into *host: 1 is the exit's
+ * own tunnel address, and the last address of the IPv4 block is left out
+ * as a broadcast address would be.  BURROW_ERR_FULL if none. */
+static int
+free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
+{
+	static const char sql[] =
+	    "SELECT host FROM proxy_peers WHERE proxy_ip_id = ? ORDER BY host";
+	struct proxy_cidr c;
+	sqlite3_stmt *stmt;
+	int rc, want = 2, last;
+
+	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c) != BURROW_OK || c.prefix > 30)
+		return store_fail(s, BURROW_ERR_INVALID, "bad peer block %s", ip->peer_cidr4);
+	last = (1 << (32 - c.prefix)) - 2;
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, ip->id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == want)
+		want++;
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "read peer hosts");
+	if (want > last)
+		return BURROW_ERR_FULL;
+	*host = want;
+	return BURROW_OK;
+}
+
+static int
+insert_peer(struct store *s, const struct store_proxy_ip *ip, const char *key, int host,
+            int block, const char *allow, struct store_proxy_peer *out)
+{
+	static const char sql[] =
+	    "INSERT INTO proxy_peers(proxy_ip_id, public_key, host, address4, address6, "
+	    "block_network, cidr_allowlist, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8) RETURNING " PEER_RETURNING;
+	struct proxy_cidr c4, c6;
+	char a4[64], a6[64];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c4) != BURROW_OK ||
+	    proxy_cidr_parse(ip->peer_cidr6, 1, &c6) != BURROW_OK ||
+	    proxy_cidr_host(&c4, (uint64_t)host, a4, sizeof(a4)) != BURROW_OK ||
+	    proxy_cidr_host(&c6, (uint64_t)host, a6, sizeof(a6)) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID, "bad peer blocks of %s", ip->address);
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, ip->id);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, host);
+	sqlite3_bind_text(stmt, 4, a4, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, a6, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, block);
+	sqlite3_bind_text(stmt, 7, allow, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		peer_from_row(stmt, out);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "insert peer");
+}
+
+static int
+update_peer(struct store *s, struct store_proxy_peer *p, int block, const char *allow)
+{
+	static const char sql[] =
+	    "UPDATE proxy_peers SET block_network = ?, cidr_allowlist = ?, updated_at = ? "
+	    "WHERE id = ? RETURNING " PEER_RETURNING;
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int(stmt, 1, block);
+	sqlite3_bind_text(stmt, 2, allow, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 4, p->id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		peer_from_row(stmt, p);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "update peer");
+}
+
+/* Picks an IP at random, then walks on from it while blocks are full, so a
+ * busy IP never refuses a workload another IP of the proxy could take. */
+static int
+place_peer(struct store *s, const struct store_proxy *p, const char *key, int block,
+           const char *allow, struct store_proxy_ip *ip, struct store_proxy_peer *peer)
+{
+	struct ip_set set = { .n = 0 };
+	uint32_t r;
+	int rc, k, host = 0;
+
+	if ((rc = store_proxy_ip_list(s, p->id, NULL, collect_ip, &set)) != BURROW_OK)
+		return rc;
+	if (set.n == 0)
+		return store_fail(s, BURROW_ERR_REFUSED,
+		    "proxy %s has no IP yet: add one with 'burrow proxy add-ip'", p->name);
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+	/* r % n for n <= 5 is biased by under 2^-29: immaterial for spreading. */
+	for (k = 0; k < set.n; k++) {
+		*ip = set.ips[(r + (uint32_t)k) % (uint32_t)set.n];
+		rc = free_host(s, ip, &host);
+		if (rc == BURROW_ERR_FULL)
+			continue;
+		if (rc != BURROW_OK)
+			return rc;
+		return insert_peer(s, ip, key, host, block, allow, peer);
+	}
+	return store_fail(s, BURROW_ERR_FULL,
+	    "every peer block of proxy %s is full (%d IPs): add an IP", p->name, set.n);
+}
+
+int
+store_proxy_connect(struct store *s, const char *proxy, const char *workspace,
+                    const char *public_key, const struct store_proxy_policy *pol,
+                    struct store_proxy_ip *ip_out, struct store_proxy_peer *peer_out)
+{
+	char allow[STORE_PROXY_ALLOWLIST_MAX];
+	struct store_proxy p;
+	struct store_proxy_ip ip;
+	struct store_proxy_peer peer;
+	int rc, found, block = pol != NULL && pol->block_network;
+
+	if (!store_proxy_key_valid(public_key))
+		return store_fail(s, BURROW_ERR_INVALID,
+		    "'%s' is not a WireGuard public key (base64 of 32 bytes)",
+		    public_key != NULL ? public_key : "");
+	if (store_proxy_cidr_list_canonical(pol != NULL ? pol->cidr_allowlist : NULL, allow,
+	    sizeof(allow)) != BURROW_OK)
+		return store_fail(s, BURROW_ERR_INVALID,
+		    "outbound CIDR allowlist '%s' is not a list of networks",
+		    pol->cidr_allowlist);
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = store_proxy_get(s, proxy, workspace, &p)) != BURROW_OK)
+		goto out;
+	if ((rc = find_peer(s, p.id, public_key, &peer, &found)) != BURROW_OK)
+		goto out;
+	if (found) {
+		if ((rc = update_peer(s, &peer, block, allow)) != BURROW_OK ||
+		    (rc = ip_by_id(s, peer.proxy_ip_id, &ip)) != BURROW_OK)
+			goto out;
+	} else if ((rc = place_peer(s, &p, public_key, block, allow, &ip, &peer)) != BURROW_OK) {
+		goto out;
+	}
+	if ((rc = store_commit(s)) != BURROW_OK)
+		goto out;
+	if (ip_out != NULL)
+		*ip_out = ip;
+	if (peer_out != NULL)
+		*peer_out = peer;
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_proxy_disconnect(struct store *s, const char *proxy, const char *workspace,
+                       const char *public_key)
+{
+	static const char sql[] = "DELETE FROM proxy_peers WHERE id = ?";
+	struct store_proxy p;
+	struct store_proxy_peer peer;
+	sqlite3_stmt *stmt;
+	int rc, found;
+
+	if (!store_proxy_key_valid(public_key))
+		return store_fail(s, BURROW_ERR_INVALID,
+		    "'%s' is not a WireGuard public key (base64 of 32 bytes)",
+		    public_key != NULL ? public_key : "");
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = store_proxy_get(s, proxy, workspace, &p)) != BURROW_OK ||
+	    (rc = find_peer(s, p.id, public_key, &peer, &found)) != BURROW_OK)
+		goto out;
+	if (!found) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "key %s is not connected to proxy %s",
+		    public_key, p.name);
+		goto out;
+	}
+	if ((stmt = store_stmt(s, sql)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, peer.id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		rc = store_sql_error(s, rc, "delete peer");
+		goto out;
+	}
+	rc = store_commit(s);
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_proxy_peer_list(struct store *s, int64_t ip_id, store_proxy_peer_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " PEER_COLUMNS " FROM proxy_peers e WHERE e.proxy_ip_id = ? ORDER BY e.host";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_proxy_peer p;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, ip_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		peer_from_row(stmt, &p);
+		if ((ret = cb(&p, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list peers");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int
+store_proxy_peer_expire(struct store *s, int64_t ip_id, const char *public_key,
+                        int64_t connected_before, int *removed)
+{
+	static const char sql[] =
+	    "DELETE FROM proxy_peers WHERE proxy_ip_id = ? AND public_key = ? "
+	    "AND updated_at <= ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, ip_id);
+	sqlite3_bind_text(stmt, 2, public_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, connected_before);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "expire peer");
+	if (removed != NULL)
+		*removed = sqlite3_changes(s->db) > 0;
+	return BURROW_OK;
+}
+
+int
+store_proxy_change_max(struct store *s, int64_t *seq)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM proxy_changes";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read proxy changes");
+}
+
+/* ---- HTTP API tokens ---- */
+
+static void
+hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+token_hash(const char *token, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+		return BURROW_ERR_CRYPTO;
+	hex(md, 32, out);
+	return BURROW_OK;
+}
+
+int
+store_proxy_token_create(struct store *s, const char *workspace, char out[65])
+{
+	static const char sql[] =
+	    "INSERT INTO exit_api_tokens(workspace, token_hash, created_at) VALUES (?, ?, ?)";
+	unsigned char raw[32];
+	char hash[65];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (workspace == NULL || workspace[0] == '\0' ||
+	    strlen(workspace) > STORE_PROXY_NAME_MAX || strpbrk(workspace, " \t\r\n") != NULL)
+		return store_fail(s, BURROW_ERR_INVALID, "invalid workspace '%s'",
+		    workspace != NULL ? workspace : "");
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+	hex(raw, sizeof(raw), out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if ((rc = token_hash(out, hash)) != BURROW_OK)
+		return store_fail(s, rc, "SHA-256 failed");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert token");
+}
+
+int
+store_proxy_token_check(struct store *s, const char *token,
+                        char workspace[STORE_PROXY_NAME_MAX + 1])
+{
+	static const char sql[] = "SELECT workspace FROM exit_api_tokens WHERE token_hash = ?";
+	sqlite3_stmt *stmt;
+	char hash[65];
+	int rc;
+
+	/* Looking the hash up, not the token, leaves no timing signal about
+	 * the secret; a wrong-length token never reaches the store. */
+	if (token == NULL || strlen(token) != 64)
+		return store_fail(s, BURROW_ERR_REFUSED, "unknown token");
+	if ((rc = token_hash(token, hash)) != BURROW_OK)
+		return store_fail(s, rc, "SHA-256 failed");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		store_column_text(stmt, 0, workspace, STORE_PROXY_NAME_MAX + 1);
+	sqlite3_reset(stmt);
+	if (rc == SQLITE_ROW)
+		return BURROW_OK;
+	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_REFUSED, "unknown token")
+	    : store_sql_error(s, rc, "check token");
+}
+
+int
+store_proxy_token_revoke(struct store *s, const char *workspace, int *removed)
+{
+	static const char sql[] = "DELETE FROM exit_api_tokens WHERE workspace = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "revoke tokens");
+	if (removed != NULL)
+		*removed = sqlite3_changes(s->db);
+	return BURROW_OK;
+}

@@ -1,0 +1,182 @@
+/*
+ * secrets.c: connect-token signing keys (see store_secret.h).
+ */
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "common/error.h"
+#include "common/names.h"
+#include "db/internal.h"
+#include "db/store_secret.h"
+
+#define SECRET_COLUMNS "id, key_id, secret, created_at, retired_at"
+
+static void
+secret_from_row(sqlite3_stmt *stmt, struct store_secret *k)
+{
+	int n = sqlite3_column_bytes(stmt, 2);
+
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(stmt, 0);
+	store_column_text(stmt, 1, k->key_id, sizeof(k->key_id));
+	if (n > STORE_SECRET_MAX)
+		n = STORE_SECRET_MAX;
+	if (n > 0)
+		memcpy(k->secret, sqlite3_column_blob(stmt, 2), (size_t)n);
+	k->len = (size_t)n;
+	k->created_at = sqlite3_column_int64(stmt, 3);
+	k->retired_at = sqlite3_column_int64(stmt, 4);
+}
+
+int
+store_secret_current(struct store *s, const char *purpose, struct store_secret *out)
+{
+	static const char sql[] =
+	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
+	    "ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		secret_from_row(stmt, out);
+		rc = BURROW_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no %s key", purpose);
+	} else {
+		rc = store_sql_error(s, rc, "read secret");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/* Inserts a fresh key; inside the caller's transaction. */
+static int
+insert_key(struct store *s, const char *purpose)
+{
+	static const char sql[] =
+	    "INSERT INTO secrets(purpose, key_id, secret, created_at) VALUES (?, ?, ?, ?)";
+	unsigned char secret[STORE_SECRET_LEN];
+	char label[NAMES_LABEL_LEN + 1];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	/* The key id is public (it travels in tokens); a random label keeps
+	 * ids unique across stores without a counter. */
+	if (names_random_label(label) != BURROW_OK || RAND_bytes(secret, sizeof(secret)) != 1)
+		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(stmt, 3, secret, sizeof(secret), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert secret");
+}
+
+static int
+add_key(struct store *s, const char *purpose, int only_if_none, struct store_secret *out)
+{
+	int rc;
+
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	rc = store_secret_current(s, purpose, out);
+	if (rc == BURROW_OK && only_if_none) {
+		rc = store_commit(s);
+		goto out;
+	}
+	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
+		goto out;
+	if ((rc = insert_key(s, purpose)) != BURROW_OK)
+		goto out;
+	if ((rc = store_secret_current(s, purpose, out)) != BURROW_OK)
+		goto out;
+	rc = store_commit(s);
+out:
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_secret_ensure(struct store *s, const char *purpose, struct store_secret *out)
+{
+	return add_key(s, purpose, 1, out);
+}
+
+int
+store_secret_rotate(struct store *s, const char *purpose, struct store_secret *out)
+{
+	return add_key(s, purpose, 0, out);
+}
+
+int
+store_secret_retire(struct store *s, const char *key_id)
+{
+	static const char sql[] =
+	    "UPDATE secrets SET retired_at = ? WHERE key_id = ? AND retired_at = 0";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	sqlite3_bind_text(stmt, 2, key_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, "retire secret");
+	return sqlite3_changes(s->db) == 0
+	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no key %s in use", key_id) : BURROW_OK;
+}
+
+int
+store_secret_list(struct store *s, const char *purpose, store_secret_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
+	    "ORDER BY id DESC";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct store_secret k;
+	int rc, ret = BURROW_OK;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		secret_from_row(stmt, &k);
+		if ((ret = cb(&k, ctx)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_sql_error(s, rc, "list secrets");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int
+store_secret_stamp(struct store *s, const char *purpose, int64_t *stamp)
+{
+	static const char sql[] =
+	    "SELECT coalesce(max(id), 0), coalesce(sum(retired_at != 0), 0) FROM secrets "
+	    "WHERE purpose = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*stamp = sqlite3_column_int64(stmt, 0) * 65536 + sqlite3_column_int64(stmt, 1);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read secrets");
+}

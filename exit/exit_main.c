@@ -1,0 +1,214 @@
+/*
+ * exit_main.c: bin/burrow-exit, the WireGuard exit-pool agent.
+ *
+ *   burrow-exit [--db PATH] [--node NAME] [--listen ADDR:PORT]
+ *               [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]
+ *               [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]
+ *               [--once] [--verbose]
+ *
+ * Interfaces and rules outlive the agent (traffic flows while it restarts);
+ * on start it reconciles them with the store.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "db/store.h"
+#include "db/store_proxy.h"
+#include "exit/exit_agent.h"
+#include "exit/exit_api.h"
+
+struct daemon {
+	struct exit_agent agent;
+	struct event_base *base;
+	struct event *poll_ev, *expire_ev, *term_ev, *int_ev, *hup_ev;
+	struct evhttp *http;
+	struct store *store;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: burrow-exit [--db PATH] [--node NAME] [--listen ADDR:PORT]\n"
+	    "                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n"
+	    "                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n"
+	    "                   [--once] [--verbose]\n");
+	exit(2);
+}
+
+static int
+int_arg(const char *s, int lo, int hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "burrow-exit: '%s' is not a number in %d..%d\n", s, lo, hi);
+		exit(2);
+	}
+	return (int)v;
+}
+
+static void
+on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	exit_agent_poll(&d->agent);
+}
+
+static void
+on_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	exit_agent_expire(&d->agent, time(NULL), NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_reopen();
+		return;
+	}
+	log_info("signal %d: exiting, interfaces and rules stay up", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+	struct event *evs[] = { d->poll_ev, d->expire_ev, d->term_ev, d->int_ev, d->hup_ev };
+	size_t i;
+
+	if (d->http != NULL)
+		evhttp_free(d->http);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	exit_agent_clear(&d->agent);
+	store_close(d->store);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "ifprefix", required_argument, NULL, 'p' },
+		{ "nft-table", required_argument, NULL, 't' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "expire-interval", required_argument, NULL, 'e' },
+		{ "poll-ms", required_argument, NULL, 'm' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	struct timeval poll_tv, expire_tv;
+	const char *db = getenv("BURROW_DB"), *listen = NULL, *logfile = NULL;
+	char errmsg[512];
+	int c, once = 0, rc = 1, poll_ms = 500, expire_s = 10;
+	enum log_level level = LOG_LEVEL_INFO;
+
+	memset(&d, 0, sizeof(d));
+	d.agent.cfg.node = "";
+	d.agent.cfg.ifprefix = "bwx";
+	d.agent.cfg.nft_table = "burrow_exit";
+	d.agent.cfg.idle_timeout = 300;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'n': d.agent.cfg.node = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p': d.agent.cfg.ifprefix = optarg; break;
+		case 't': d.agent.cfg.nft_table = optarg; break;
+		case 'i': d.agent.cfg.idle_timeout = int_arg(optarg, 1, 86400 * 365); break;
+		case 'e': expire_s = int_arg(optarg, 1, 86400); break;
+		case 'm': poll_ms = int_arg(optarg, 10, 60000); break;
+		case 'L': logfile = optarg; break;
+		case 'o': once = 1; break;
+		case 'v': level = LOG_LEVEL_DEBUG; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	/* Interface names are at most 15 characters: prefix plus an id. */
+	if (strlen(d.agent.cfg.ifprefix) == 0 || strlen(d.agent.cfg.ifprefix) > 8 ||
+	    strspn(d.agent.cfg.ifprefix, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+	    strlen(d.agent.cfg.ifprefix) ||
+	    strspn(d.agent.cfg.nft_table, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	    strlen(d.agent.cfg.nft_table) || d.agent.cfg.nft_table[0] == '\0') {
+		fprintf(stderr, "burrow-exit: --ifprefix is 1-8 of [a-z0-9], --nft-table "
+		    "of [a-z0-9_]\n");
+		return 2;
+	}
+	d.agent.cfg.poll_ms = poll_ms;
+	d.agent.cfg.expire_interval = expire_s;
+	if (log_init("burrow-exit", logfile, level) != BURROW_OK) {
+		fprintf(stderr, "burrow-exit: cannot open log %s\n", logfile);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (store_open(db != NULL ? db : "burrow.db", 0, &d.store, errmsg,
+	    sizeof(errmsg)) != BURROW_OK) {
+		log_error("%s", errmsg);
+		goto out;
+	}
+	d.agent.store = d.store;
+	if (exit_agent_reconcile(&d.agent) != BURROW_OK && once)
+		goto out;
+	if (once) {
+		rc = 0;
+		goto out;
+	}
+	if ((d.base = event_base_new()) == NULL)
+		goto out;
+	if (listen != NULL && (d.http = exit_api_start(d.base, &d.agent, listen)) == NULL)
+		goto out;
+	poll_tv.tv_sec = poll_ms / 1000;
+	poll_tv.tv_usec = (poll_ms % 1000) * 1000;
+	expire_tv.tv_sec = expire_s;
+	expire_tv.tv_usec = 0;
+	d.poll_ev = event_new(d.base, -1, EV_PERSIST, on_poll, &d);
+	d.expire_ev = event_new(d.base, -1, EV_PERSIST, on_expire, &d);
+	d.term_ev = evsignal_new(d.base, SIGTERM, on_signal, &d);
+	d.int_ev = evsignal_new(d.base, SIGINT, on_signal, &d);
+	d.hup_ev = evsignal_new(d.base, SIGHUP, on_signal, &d);
+	if (d.poll_ev == NULL || d.expire_ev == NULL || d.term_ev == NULL ||
+	    d.int_ev == NULL || d.hup_ev == NULL ||
+	    event_add(d.poll_ev, &poll_tv) != 0 || event_add(d.expire_ev, &expire_tv) != 0 ||
+	    event_add(d.term_ev, NULL) != 0 || event_add(d.int_ev, NULL) != 0 ||
+	    event_add(d.hup_ev, NULL) != 0)
+		goto out;
+	log_info("serving node '%s'%s%s", d.agent.cfg.node, listen ? ", API on " : "",
+	    listen ? listen : "");
+	event_base_dispatch(d.base);
+	rc = 0;
+out:
+	daemon_free(&d);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/*
+ * edge.h: burrow-edge, shared by the files of tunnels/ that make it up.
+ *
+ *   index.c   tunnels and zone certificates in memory, refreshed from the
+ *             store's change log
+ *   tls.c     SSL_CTX per zone certificate, SNI routing (client_hello
+ *             callback), ALPN
+ *   conn.c    one client connection: handshake, target connect, relay with
+ *             back-pressure and half-close, timeouts
+ *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
+ *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
+ *   edge.c    the context: start, poll timer, signals, drain, free
+ *
+ * Everything runs on one libevent loop; the only state is struct edge.
+ */
+#ifndef BURROW_EDGE_H
+#define BURROW_EDGE_H
+
+#include <stdint.h>
+#include <sys/time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "common/names.h"
+#include "db/store.h"
+#include "tunnels/table.h"
+#include "tunnels/token.h"
+
+#define EDGE_LISTEN_MAX 8
+#define EDGE_KEYS_MAX 16
+/* Bytes one direction may queue before its reader is paused. */
+#define EDGE_HIGH_WATER (256 * 1024)
+/* Most bytes one read of a target socket, or one write callback, moves. */
+#define EDGE_IO_CHUNK (128 * 1024)
+/* The largest TLS plaintext record (RFC 8446 5.1): one SSL_read returns at
+ * most this, and the edge hands SSL_write at most this at a time. */
+#define EDGE_TLS_RECORD 16384
+
+struct edge_config {
+	const char *db_path;
+	const char *listen[EDGE_LISTEN_MAX];   /* TLS listeners, ADDR:PORT */
+	int nlisten;
+	const char *tcp_hosts[EDGE_LISTEN_MAX]; /* addresses tcp tunnels bind */
+	int ntcp_hosts;
+	int max_conns;            /* all connections */
+	int max_conns_per_tunnel;
+	int handshake_ms;         /* TLS handshake, and target connect */
+	int head_ms;              /* a whole request head (connect tokens) */
+	int idle_ms;              /* no byte either way */
+	int poll_ms;              /* change-log poll */
+	int drain_ms;             /* SIGTERM: wait this long for connections */
+};
+
+/* A tunnel as the edge routes it.  Referenced by the index and by each
+ * connection using it, so a removed or changed tunnel lives on until its
+ * last connection ends. */
+struct edge_tunnel {
+	struct edge *edge;
+	char hostname[NAMES_MAX + 1];
+	char zone[NAMES_MAX + 1];
+	char target_host[NAMES_MAX + 1];
+	uint16_t target_port;
+	enum store_tunnel_kind kind;
+	uint16_t public_port;
+	int connect_token;
+	int refs;
+	int conns;
+	int indexed;               /* still in the index */
+	struct evconnlistener *tcp[EDGE_LISTEN_MAX];
+	int ntcp, tcp_failed;      /* tcp_failed: retry binding on poll */
+};
+
+/* The current certificate of a zone, as a ready SSL_CTX. */
+struct edge_zone {
+	char name[NAMES_MAX + 1];
+	int64_t cert_id;
+	SSL_CTX *ctx;
+};
+
+struct edge_conn;
+
+struct edge {
+	struct edge_config cfg;
+	struct event_base *base;
+	struct evdns_base *dns;
+	struct store *store;
+	SSL_CTX *default_ctx;      /* before SNI: routes in the client_hello cb */
+	struct table *tunnels;     /* hostname -> struct edge_tunnel */
+	struct table *zones;       /* zone name -> struct edge_zone */
+	struct evconnlistener *tls[EDGE_LISTEN_MAX];
+	int ntls;
+	struct event *poll_ev, *term_ev, *int_ev, *hup_ev, *drain_ev;
+	int64_t seq;               /* change log position applied */
+	struct timeval last_retry; /* last retry of failed tcp binds */
+	struct edge_conn *conns;   /* every live connection */
+	int nconns;
+	int draining;
+	struct token_key keys[EDGE_KEYS_MAX];
+	int nkeys;
+	int keys_loaded;
+	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
+	/* Where target reads land before they are queued: one read of up to
+	 * EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
+	unsigned char scratch[EDGE_IO_CHUNK];
+};
+
+/* ---- edge.c ---- */
+
+/* Builds the edge: opens the store read-only, loads the index, binds the
+ * listeners.  NULL on failure (logged). */
+struct edge *edge_new(const struct edge_config *cfg);
+/* Runs the loop until SIGTERM/SIGINT has drained.  Returns BURROW_OK. */
+int edge_run(struct edge *e);
+void edge_free(struct edge *e);
+
+/* ---- index.c ---- */
+
+/* Reads every tunnel and current certificate.  BURROW_OK or a store error. */
+int edge_index_load(struct edge *e);
+/* Applies the change log since the last call. */
+int edge_index_poll(struct edge *e);
+struct edge_tunnel *edge_index_tunnel(struct edge *e, const char *hostname);
+/* The zone's SSL_CTX, NULL if the zone has no certificate. */
+SSL_CTX *edge_index_zone_ctx(struct edge *e, const char *zone);
+void edge_index_free(struct edge *e);
+void edge_tunnel_ref(struct edge_tunnel *t);
+void edge_tunnel_unref(struct edge_tunnel *t);
+
+/* ---- tls.c ---- */
+
+/* The pre-SNI context with the client_hello router.  NULL on failure. */
+SSL_CTX *edge_tls_default_ctx(struct edge *e);
+/* A context serving chain_pem (leaf first) with key_pem.  NULL on failure
+ * (logged with zone). */
+SSL_CTX *edge_tls_zone_ctx(struct edge *e, const char *zone, const char *chain_pem,
+                           const char *key_pem);
+
+/* ---- listen.c ---- */
+
+int edge_listen_tls(struct edge *e);
+/* Opens (or retries) the public ports of a tcp tunnel. */
+void edge_listen_tcp_open(struct edge *e, struct edge_tunnel *t);
+void edge_listen_tcp_close(struct edge_tunnel *t);
+void edge_listen_close_all(struct edge *e);
+
+/* ---- conn.c ---- */
+
+/* Takes over an accepted socket: TLS (tunnel NULL, found by SNI) or a tcp
+ * tunnel's raw stream. */
+void edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
+                      struct edge_tunnel *tcp_tunnel);
+/* Binds a TLS connection to the tunnel its SNI named.  Returns BURROW_OK or
+ * BURROW_ERR_LIMIT (tunnel at its connection cap). */
+int edge_conn_bind(struct edge_conn *c, struct edge_tunnel *t);
+/* 1 if ALPN may select h2: an h2 tunnel without connect tokens (a token
+ * tunnel is read as HTTP/1.1 by the gate). */
+int edge_conn_offer_h2(const struct edge_conn *c);
+/* The peer address as text, for log lines. */
+const char *edge_conn_peer(const struct edge_conn *c);
+void edge_conn_close_all(struct edge *e);
+
+/* ---- gate.c ---- */
+
+/* Re-reads the connect-token keys if they changed in the store. */
+int edge_gate_refresh_keys(struct edge *e);
+
+enum gate_result { GATE_WAIT, GATE_PASS, GATE_DENY };
+
+/* Checks the request head buffered in in for tunnel t.  GATE_WAIT: need
+ * more bytes.  GATE_PASS: *head (malloc'd, caller frees) is the rewritten
+ * head to send first, the original head is drained from in, *upgrade and
+ * *cookie (malloc'd Set-Cookie line or NULL) are set.  GATE_DENY: *head is
+ * the complete error response to send before closing. */
+enum gate_result edge_gate_check(struct edge *e, struct edge_tunnel *t, struct evbuffer *in,
+                                 char **head, size_t *headlen, int *upgrade, char **cookie);
+
+#endif
