@@ -64,9 +64,13 @@ log_msg(enum log_level level, const char *fmt, ...)
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* One lock around the line: worker threads (burrow-acme, burrow-dns)
+	 * must not interleave their halves of two lines. */
+	flockfile(out);
 	fprintf(out, "%s %s[%s]: ", stamp, logger.program, level_names[level]);
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
 	va_end(ap);
 	fputc('\n', out);
+	funlockfile(out);
 }
