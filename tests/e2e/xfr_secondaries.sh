@@ -39,7 +39,7 @@ same "two secondaries listed" 2 "$($B secondary list --json | python3 -c 'import
 ok "rm unknown: exit 1" exit_status 1 $B secondary rm 127.0.0.9
 
 start dns $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$PORT --poll-ms 20
-ok "burrow-dns up" wait_for 10 serves $PORT $Z SOA "$(dig -p $PORT @127.0.0.1 +short $Z SOA)"
+ok "burrow-dns up" wait_for 10 sh -c "dig -p $PORT @127.0.0.1 +short +time=1 +tries=1 $Z SOA | grep -q hostmaster"
 ok "burrow-dns serves the catalog zone" sh -c "dig -p $PORT @127.0.0.1 +short version.$CAT TXT | grep -q '\"2\"'"
 
 # Transfers without the right key are refused.
