@@ -13,6 +13,7 @@ int cmd_record(int argc, char **argv);
 int cmd_edge(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_tsig(int argc, char **argv);
+int cmd_secondary(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 

@@ -18,6 +18,7 @@ static const struct cli_verb verbs[] = {
 	{ "edge", cmd_edge, "burrow edge add|list|rm ..." },
 	{ "cert", cmd_cert, "burrow cert list|show|import|revoke ..." },
 	{ "tsig", cmd_tsig, "burrow tsig add|list|rm ..." },
+	{ "secondary", cmd_secondary, "burrow secondary add|list|rm ..." },
 	{ "token", cmd_token, "burrow token create|rotate ..." },
 	{ "proxy", cmd_proxy, "burrow proxy create|add-ip|rm-ip|list|show|rm|connect|disconnect|token ..." },
 	{ NULL, NULL, NULL },

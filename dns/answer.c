@@ -277,6 +277,13 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 		return reply_bare(&q, q.flags & DNS_OPCODE_MASK, DNS_RCODE_FORMERR, out);
 	case DNS_PARSE_NOTIMP:
 		return reply_bare(&q, q.flags, DNS_RCODE_NOTIMP, out);
+	case DNS_PARSE_XFR:
+		/* RFC 5936 4.2: AXFR only over TCP; NOTIMP over UDP, as NSD. */
+		if (q.qtype == DNS_TYPE_AXFR && transport == DNS_UDP)
+			return reply_question(&q, pkt, DNS_RCODE_NOTIMP, 0, 1, out);
+		return DNS_ANSWER_XFR;
+	case DNS_PARSE_TSIG:
+		return DNS_ANSWER_XFR;
 	case DNS_PARSE_OK:
 		break;
 	}
@@ -287,13 +294,6 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 		/* EDE 21, "Not Supported"; NSD keeps the question only for CH. */
 		return reply_question(&q, pkt, DNS_RCODE_REFUSED, 21,
 		    q.qclass == DNS_CLASS_CH, out);
-	/* Zone transfers are not offered (yet).  As NSD: AXFR over UDP is
-	 * NOTIMP (RFC 5936 4.2 wants TCP); otherwise NOTAUTH, as to a client
-	 * no ACL allows. */
-	if (q.qtype == DNS_TYPE_AXFR && transport == DNS_UDP)
-		return reply_question(&q, pkt, DNS_RCODE_NOTIMP, 0, 1, out);
-	if (q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR)
-		return reply_question(&q, pkt, DNS_RCODE_NOTAUTH, 0, 1, out);
 
 	memset(&c, 0, offsetof(struct ctx, plan));
 	c.nplan = 0;

@@ -17,9 +17,14 @@
 /* Transport of a query: limits the response size. */
 enum dns_transport { DNS_UDP, DNS_TCP };
 
+/* dns_answer()'s result for a zone transfer or a TSIG-signed query: the
+ * caller hands the packet to xfr_handle() (xfr.h). */
+#define DNS_ANSWER_XFR ((size_t)-1)
+
 /* Writes the response to the query pkt[0..len) into out (cap bytes, at least
- * DNS_MSG_MAX for TCP and DNS_EDNS_SIZE for UDP) and returns its length, or 0
- * if the packet must be dropped without an answer.  Never reads past len. */
+ * DNS_MSG_MAX for TCP and DNS_EDNS_SIZE for UDP; smaller caps the answer)
+ * and returns its length, 0 if the packet must be dropped without an
+ * answer, or DNS_ANSWER_XFR.  Never reads past len. */
 size_t dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
                   enum dns_transport transport, uint8_t *out, size_t cap);
 

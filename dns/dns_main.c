@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "db/store.h"
+#include "dns/catalog.h"
 #include "dns/index_load.h"
 #include "dns/server.h"
 #include "dns/zone_index.h"
@@ -18,6 +19,7 @@
 #define USAGE \
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
+	"                  [--catalog NAME|none] [--journal-mb N]\n" \
 	"                  [--log FILE] [--verbose]\n"
 
 static int
@@ -52,11 +54,14 @@ main(int argc, char **argv)
 		{ "tcp-idle", required_argument, NULL, 'i' },
 		{ "poll-ms", required_argument, NULL, 'p' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "catalog", required_argument, NULL, 'C' },
+		{ "journal-mb", required_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 5 };
+	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 5, CATALOG_DEFAULT_NAME,
+	    (size_t)64 << 20 };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
@@ -101,6 +106,14 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			logfile = optarg;
+			break;
+		case 'C':
+			cfg.catalog = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			break;
+		case 'J':
+			if (parse_int(optarg, 0, 65536, &secs) != BURROW_OK)
+				goto usage;
+			cfg.journal_max = (size_t)secs << 20;
 			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;

@@ -330,6 +330,13 @@ reload_zone(struct store *s, struct zone_index *idx, int64_t id, const char *nam
 int
 index_load_changes(struct store *s, struct zone_index *idx, int64_t *seq, int *applied)
 {
+	return index_load_changes_observed(s, idx, seq, applied, NULL);
+}
+
+int
+index_load_changes_observed(struct store *s, struct zone_index *idx, int64_t *seq,
+                            int *applied, const struct index_load_observer *obs)
+{
 	struct change_set cs = { NULL, 0, 0 };
 	int rc, edges = 0;
 
@@ -345,12 +352,16 @@ index_load_changes(struct store *s, struct zone_index *idx, int64_t *seq, int *a
 		for (int j = i + 1; cs.n <= 256 && j < cs.n && !dup; j++)
 			dup = cs.c[j].zone_id == ch->zone_id && strcmp(cs.c[j].name, ch->name) == 0;
 		if (ch->zone_id == 0) {
+			if (!edges && obs != NULL && obs->all != NULL)
+				obs->all(obs->ctx);
 			edges = 1;
 			continue;
 		}
 		if (dup)
 			continue;
 		z = zone_index_zone_by_id(idx, ch->zone_id);
+		if (z != NULL && obs != NULL && obs->name != NULL)
+			obs->name(obs->ctx, z, ch->name);
 		if (z == NULL) {
 			rc = reload_zone(s, idx, ch->zone_id, ch->name);
 		} else {

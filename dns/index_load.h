@@ -28,6 +28,19 @@ int index_load_zone(struct store *s, struct zone_index *idx, const char *zone);
 int index_load_changes(struct store *s, struct zone_index *idx, int64_t *seq,
                        int *applied);
 
+/* Who wants to know what index_load_changes_observed() is about to change
+ * (the IXFR journal): name() before a name of zone z is re-read, all()
+ * when a change touches every zone (edge addresses).  Either may be NULL. */
+struct index_load_observer {
+	void (*name)(void *ctx, const struct dns_zone *z, const char *name);
+	void (*all)(void *ctx);
+	void *ctx;
+};
+
+/* index_load_changes(), telling obs (may be NULL) before each change. */
+int index_load_changes_observed(struct store *s, struct zone_index *idx, int64_t *seq,
+                                int *applied, const struct index_load_observer *obs);
+
 /* Appends to list the RR of one stored record ("name ttl IN type rdata"
  * parsed by ldns).  Errors: BURROW_ERR_INVALID, BURROW_ERR_NOMEM. */
 int index_record_rr(const struct store_record *r, ldns_rr_list *list);

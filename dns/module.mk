@@ -3,7 +3,7 @@ $(eval $(call subsystem,dns))
 $(eval $(call program,burrow-dns,dns/dns_main.c,$(dns_LIB)))
 bin/burrow-dns: LDLIBS += -lpthread
 
-FUZZ_TARGETS += dns_query
+FUZZ_TARGETS += dns_query dns_xfr
 
 .PHONY: bench-dns
 bench-dns: deps all

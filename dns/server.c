@@ -7,9 +7,11 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -17,18 +19,27 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <ldns/ldns.h>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "db/store_secondary.h"
 #include "dns/answer.h"
+#include "dns/catalog.h"
 #include "dns/index_load.h"
+#include "dns/ixfr_journal.h"
+#include "dns/notify.h"
 #include "dns/server.h"
+#include "dns/xfr.h"
 
 #define UDP_BATCH 32
 #define UDP_IN_MAX 4096
 /* Stop reading a TCP client that does not read its answers (RFC 7766 6.2.3
  * allows the server to protect itself). */
 #define TCP_OUT_HIGH (256 * 1024)
+/* How often the secondaries table is re-read (it is a handful of rows). */
+#define SECONDARIES_POLL_MS 1000
 
 struct dns_worker;
 
@@ -37,6 +48,9 @@ struct tcp_conn {
 	struct dns_worker *w;
 	struct bufferevent *bev;
 	int closing;                    /* the client sent EOF: close once flushed */
+	struct xfr_stream *xfr;         /* a transfer being sent */
+	char xfr_note[160];
+	struct sockaddr_storage peer;
 };
 
 struct dns_worker {
@@ -70,9 +84,20 @@ struct dns_server {
 	int64_t seq;
 	struct dns_worker *w;
 	int nw;
-	struct event *poll_ev, *sig_term, *sig_int, *sig_hup;
+	struct event *poll_ev, *sig_term, *sig_int, *sig_hup, *sec_ev;
 	int failed;
+	struct ixfr_journal *journal;
+	struct catalog *catalog;
+	struct xfr_acl acl;             /* read under a worker lock */
+	struct notify_sender *notify;
 };
+
+static void
+log_note(const char *note)
+{
+	if (note[0] != '-')
+		log_info("%s", note);
+}
 
 /* ---- UDP ---- */
 
@@ -105,6 +130,17 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		for (i = 0, m = 0; i < n; i++) {
 			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
 			    DNS_UDP, w->out[m], sizeof(w->out[m]));
+			if (len == DNS_ANSWER_XFR) {
+				struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
+				    (uint64_t)time(NULL) };
+				struct xfr_stream *st = NULL;
+				char note[160];
+				len = xfr_handle(&ctx, w->in[i], w->in_msg[i].msg_len, DNS_UDP,
+				    (struct sockaddr *)&w->addr[i], w->out[m], sizeof(w->out[m]),
+				    &st, note, sizeof(note));
+				xfr_stream_free(st);   /* never over UDP */
+				log_note(note);
+			}
 			if (len == 0)
 				continue;
 			w->out_iov[m].iov_base = w->out[m];
@@ -165,7 +201,35 @@ conn_free(struct tcp_conn *c)
 	conn_unlink(c);
 	c->w->nconn--;
 	bufferevent_free(c->bev);
+	xfr_stream_free(c->xfr);
 	free(c);
+}
+
+/* Queues messages of the transfer in progress until the output buffer is
+ * full; ends the transfer after its last message.  Returns 1 while the
+ * transfer goes on. */
+static int
+xfr_pump(struct tcp_conn *c)
+{
+	struct dns_worker *w = c->w;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint64_t now = (uint64_t)time(NULL);
+
+	while (c->xfr != NULL && evbuffer_get_length(out) < TCP_OUT_HIGH) {
+		size_t len = xfr_stream_next(c->xfr, now, w->tcp_buf + 2, DNS_MSG_MAX);
+		if (len == 0) {
+			uint32_t records, messages;
+			xfr_stream_stats(c->xfr, &records, &messages);
+			log_info("%s (sent %u records in %u messages)", c->xfr_note, records,
+			    messages);
+			xfr_stream_free(c->xfr);
+			c->xfr = NULL;
+			break;
+		}
+		dns_put16(w->tcp_buf, (uint16_t)len);
+		evbuffer_add(out, w->tcp_buf, 2 + len);
+	}
+	return c->xfr != NULL;
 }
 
 static void
@@ -194,7 +258,26 @@ tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		len = dns_answer(w->srv->idx, msg + 2, msglen, DNS_TCP, w->tcp_buf + 2,
 		    DNS_MSG_MAX);
+		if (len == DNS_ANSWER_XFR) {
+			struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
+			    (uint64_t)time(NULL) };
+			len = xfr_handle(&ctx, msg + 2, msglen, DNS_TCP,
+			    (struct sockaddr *)&c->peer, w->tcp_buf + 2, DNS_MSG_MAX, &c->xfr,
+			    c->xfr_note, sizeof(c->xfr_note));
+			if (c->xfr == NULL)
+				log_note(c->xfr_note);
+		}
 		evbuffer_drain(in, 2 + msglen);
+		/* A transfer streams from its snapshot; later queries on this
+		 * connection wait until it is sent (RFC 7766 6.2.1.1 lets the
+		 * server answer in order). */
+		if (c->xfr != NULL) {
+			if (xfr_pump(c)) {
+				bufferevent_disable(bev, EV_READ);
+				break;
+			}
+			continue;
+		}
 		if (len == 0)
 			continue;
 		dns_put16(w->tcp_buf, (uint16_t)len);
@@ -213,6 +296,10 @@ tcp_write(struct bufferevent *bev, void *arg)
 	struct tcp_conn *c = arg;
 
 	/* Called when the output buffer has drained. */
+	if (c->xfr != NULL && xfr_pump(c))
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
 	if (c->closing) {
 		conn_free(c);
 		return;
@@ -229,7 +316,7 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	struct tcp_conn *c = arg;
 
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+	    (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || c->xfr != NULL)) {
 		/* Half-closed after its queries: flush the answers first. */
 		c->closing = 1;
 		bufferevent_disable(bev, EV_READ);
@@ -248,8 +335,6 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct timeval idle;
 
 	(void)l;
-	(void)sa;
-	(void)salen;
 	/* At the cap, the least recently active connection makes room, so
 	 * a flood of idle connections cannot lock out new clients
 	 * (RFC 7766 6.2.2). */
@@ -260,6 +345,8 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	c->w = w;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
 	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
@@ -322,14 +409,153 @@ open_tcp(struct dns_worker *w, const struct sockaddr_storage *ss, socklen_t len,
 	return l;
 }
 
+/* ---- NOTIFY ---- */
+
+static void
+zone_text(const struct dns_zone *z, char *out, size_t outsz)
+{
+	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, z->name_len, z->name);
+	char *str = rdf != NULL ? ldns_rdf2str(rdf) : NULL;
+
+	snprintf(out, outsz, "%s", str != NULL ? str : "?");
+	free(str);
+	ldns_rdf_deep_free(rdf);
+}
+
+/* RFC 1996 3.5: tell every secondary (or only sec, if not NULL: one just
+ * added) of each zone whose serial moved since the last NOTIFY (all zones
+ * if all).  Runs in the first thread, the only one that changes the index,
+ * so reading serials needs no lock. */
+static void
+notify_zones(struct dns_server *srv, const struct xfr_secondary *sec, int all)
+{
+	char text[DNS_NAME_MAX * 4 + 2];
+
+	if (srv->notify == NULL)
+		return;
+	for (struct dns_zone *z = zone_index_zones(srv->idx); z != NULL; z = z->next) {
+		if (!all && z->notified_serial == z->serial)
+			continue;
+		z->notified_serial = z->serial;
+		zone_text(z, text, sizeof(text));
+		for (int i = 0; i < srv->acl.n; i++) {
+			const struct xfr_secondary *to = sec != NULL ? sec : &srv->acl.sec[i];
+			if (notify_sender_queue(srv->notify, to, z->name, z->name_len, text,
+			    z->serial) != BURROW_OK)
+				log_error("NOTIFY %s to %s: cannot queue", text, to->address);
+			if (sec != NULL)
+				break;
+		}
+	}
+}
+
+/* ---- secondaries ---- */
+
+static int
+collect_secondary(const struct store_secondary *row, void *ctx)
+{
+	struct xfr_acl *acl = ctx;
+	struct xfr_secondary *sec, *n;
+
+	if ((n = realloc(acl->sec, (size_t)(acl->n + 1) * sizeof(*n))) == NULL)
+		return BURROW_ERR_NOMEM;
+	acl->sec = n;
+	sec = &acl->sec[acl->n];
+	memset(sec, 0, sizeof(*sec));
+	snprintf(sec->address, sizeof(sec->address), "%s", row->address);
+	sec->port = row->port;
+	snprintf(sec->key_name, sizeof(sec->key_name), "%s", row->key.name);
+	if (tsig_key_init(&sec->key, row->key.name, row->key.algorithm, row->key.secret)
+	    != BURROW_OK) {
+		log_error("secondary %s: TSIG key %s (%s) unusable; skipped", row->address,
+		    row->key.name, row->key.algorithm);
+		return 0;
+	}
+	acl->n++;
+	return 0;
+}
+
+static int
+same_secondary(const struct xfr_secondary *a, const struct xfr_secondary *b)
+{
+	return strcmp(a->address, b->address) == 0 && a->port == b->port &&
+	    memcmp(&a->key, &b->key, sizeof(a->key)) == 0;
+}
+
+/* Re-reads the secondaries; swaps them in (with every reader locked out)
+ * if they changed, and notifies the new ones of every zone. */
+static void
+reload_secondaries(struct dns_server *srv)
+{
+	struct xfr_acl fresh = { NULL, 0 }, old;
+	int i, j, changed;
+
+	if (store_secondary_list(srv->store, collect_secondary, &fresh) != BURROW_OK) {
+		log_error("secondaries: %s", store_errmsg(srv->store));
+		xfr_acl_clear(&fresh);
+		return;
+	}
+	changed = fresh.n != srv->acl.n;
+	for (i = 0; i < fresh.n && !changed; i++)
+		changed = !same_secondary(&fresh.sec[i], &srv->acl.sec[i]);
+	if (!changed) {
+		xfr_acl_clear(&fresh);
+		return;
+	}
+	for (i = 0; i < srv->nw; i++)
+		pthread_mutex_lock(&srv->w[i].lock);
+	old = srv->acl;
+	srv->acl = fresh;
+	for (i = srv->nw - 1; i >= 0; i--)
+		pthread_mutex_unlock(&srv->w[i].lock);
+	for (i = 0; i < srv->acl.n; i++) {
+		int known = 0;
+		for (j = 0; j < old.n && !known; j++)
+			known = same_secondary(&srv->acl.sec[i], &old.sec[j]);
+		if (!known) {
+			log_info("secondary %s port %u (key %s): transfers allowed, notifying",
+			    srv->acl.sec[i].address, (unsigned)srv->acl.sec[i].port,
+			    srv->acl.sec[i].key_name);
+			notify_zones(srv, &srv->acl.sec[i], 1);
+		}
+	}
+	log_info("%d secondaries", srv->acl.n);
+	xfr_acl_clear(&old);
+}
+
+static void
+poll_secondaries(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reload_secondaries(arg);
+}
+
 /* ---- the change log ---- */
+
+static void
+journal_name(void *ctx, const struct dns_zone *z, const char *name)
+{
+	struct dns_server *srv = ctx;
+
+	ixfr_journal_note(srv->journal, srv->idx, z, name);
+}
+
+static void
+journal_all(void *ctx)
+{
+	struct dns_server *srv = ctx;
+
+	ixfr_journal_note_all(srv->journal);
+}
 
 static void
 poll_changes(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_server *srv = arg;
+	struct index_load_observer obs = { journal_name, journal_all, srv };
 	int64_t max;
-	int applied = 0, rc, i;
+	int applied = 0, rc, i, changed = 0;
 
 	(void)fd;
 	(void)what;
@@ -341,12 +567,19 @@ poll_changes(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (i = 0; i < srv->nw; i++)
 		pthread_mutex_lock(&srv->w[i].lock);
-	rc = index_load_changes(srv->store, srv->idx, &srv->seq, &applied);
+	if (ixfr_journal_begin(srv->journal, srv->idx) != BURROW_OK)
+		ixfr_journal_note_all(srv->journal);
+	rc = index_load_changes_observed(srv->store, srv->idx, &srv->seq, &applied, &obs);
+	/* New and removed zones change the catalog, with the same serial. */
+	if (rc == BURROW_OK && srv->catalog != NULL)
+		rc = catalog_sync(srv->catalog, srv->idx, (uint32_t)srv->seq, &obs, &changed);
+	ixfr_journal_commit(srv->journal, srv->idx, rc);
 	for (i = srv->nw - 1; i >= 0; i--)
 		pthread_mutex_unlock(&srv->w[i].lock);
 	if (rc != BURROW_OK)
 		log_error("applying changes after %lld: %s (%s); retrying",
 		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
+	notify_zones(srv, NULL, 0);
 }
 
 /* ---- lifecycle ---- */
@@ -471,6 +704,28 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 	for (i = 0; i < srv->nw; i++)
 		if (worker_init(srv, &srv->w[i], i) != BURROW_OK)
 			goto fail;
+	if ((srv->journal = ixfr_journal_new(cfg->journal_max)) == NULL)
+		goto fail;
+	if (cfg->catalog != NULL) {
+		int changed;
+		if ((srv->catalog = catalog_new(idx, cfg->catalog, (uint32_t)seq)) == NULL ||
+		    catalog_sync(srv->catalog, idx, (uint32_t)seq, NULL, &changed) != BURROW_OK) {
+			log_error("catalog zone %s: cannot build it", cfg->catalog);
+			goto fail;
+		}
+		log_info("catalog zone %s lists %zu zones", cfg->catalog,
+		    catalog_members(srv->catalog));
+	}
+	if ((srv->notify = notify_sender_new(srv->w[0].base)) == NULL)
+		goto fail;
+	/* Secondaries known at start are told of every zone: they may have
+	 * missed changes while this server was down. */
+	reload_secondaries(srv);
+	srv->sec_ev = event_new(srv->w[0].base, -1, EV_PERSIST, poll_secondaries, srv);
+	tv.tv_sec = SECONDARIES_POLL_MS / 1000;
+	tv.tv_usec = (SECONDARIES_POLL_MS % 1000) * 1000;
+	if (srv->sec_ev == NULL || event_add(srv->sec_ev, &tv) != 0)
+		goto fail;
 	srv->poll_ev = event_new(srv->w[0].base, -1, EV_PERSIST, poll_changes, srv);
 	srv->sig_term = evsignal_new(srv->w[0].base, SIGTERM, on_signal, srv);
 	srv->sig_int = evsignal_new(srv->w[0].base, SIGINT, on_signal, srv);
@@ -536,6 +791,9 @@ dns_server_free(struct dns_server *srv)
 		return;
 	if (srv->poll_ev != NULL)
 		event_free(srv->poll_ev);
+	if (srv->sec_ev != NULL)
+		event_free(srv->sec_ev);
+	notify_sender_free(srv->notify);
 	if (srv->sig_term != NULL)
 		event_free(srv->sig_term);
 	if (srv->sig_int != NULL)
@@ -545,6 +803,9 @@ dns_server_free(struct dns_server *srv)
 	for (int i = 0; srv->w != NULL && i < srv->nw; i++)
 		worker_fini(&srv->w[i]);
 	free(srv->w);
+	xfr_acl_clear(&srv->acl);
+	ixfr_journal_free(srv->journal);
+	catalog_free(srv->catalog);
 	zone_index_free(srv->idx);
 	store_close(srv->store);
 	free(srv);

@@ -7,7 +7,10 @@
  * polls the store's change log and applies changes while holding every
  * thread's lock (a "big reader" lock: a reader takes only its own, so
  * answering never contends).  The callbacks only move bytes: the answers
- * come from dns_answer() (answer.h).
+ * come from dns_answer() (answer.h), zone transfers and signed queries from
+ * xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
+ * the catalog zone in step with the index, re-reads the secondaries every
+ * second and sends NOTIFY (notify.h) whenever a zone's serial moves.
  */
 #ifndef BURROW_DNS_SERVER_H
 #define BURROW_DNS_SERVER_H
@@ -26,6 +29,8 @@ struct dns_server_config {
 	int tcp_max;          /* open TCP connections per thread */
 	int tcp_idle_ms;      /* idle TCP connections are closed after this */
 	int poll_ms;          /* change-log poll interval */
+	const char *catalog;  /* catalog zone name (RFC 9432), NULL: none */
+	size_t journal_max;   /* bytes of IXFR history */
 };
 
 struct dns_server;

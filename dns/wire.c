@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "dns/tsig.h"
 #include "dns/wire.h"
 
 /* Reads the question name at off.  Compression pointers are refused in the
@@ -75,6 +76,19 @@ parse_opt(const uint8_t *pkt, size_t len, size_t off, struct dns_query *q)
 	return off == end ? end : 0;
 }
 
+/* True if the arcount records at off end with a TSIG record (RFC 8945
+ * 5.1: it must be the last); its checks are xfr.c's business. */
+static int
+ends_with_tsig(const uint8_t *pkt, size_t len, size_t off, unsigned arcount)
+{
+	uint16_t type = 0;
+
+	for (unsigned i = 0; i < arcount; i++)
+		if ((off = tsig_skip_rr(pkt, len, off, &type)) == 0)
+			return 0;
+	return type == TSIG_TYPE;
+}
+
 enum dns_parse_result
 dns_query_parse(const uint8_t *pkt, size_t len, struct dns_query *q)
 {
@@ -108,11 +122,22 @@ dns_query_parse(const uint8_t *pkt, size_t len, struct dns_query *q)
 	/* RFC 9619: exactly one question. */
 	if (qdcount != 1)
 		return DNS_PARSE_FORMERR_BARE;
+	/* Transfers go to xfr.c, which parses the rest (an IXFR carries the
+	 * client's SOA in authority, RFC 1995 3); the OPT record, if it is
+	 * the only extra, still shapes an error reply. */
+	if (q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR) {
+		if (ancount == 0 && nscount == 0 && arcount == 1 && parse_opt(pkt, len, off, q) == 0)
+			q->edns = DNS_EDNS_NONE;
+		return DNS_PARSE_XFR;
+	}
 	/* A query carries no answer or authority records and no RCODE. */
 	if (ancount != 0 || nscount != 0 || (q->flags & 0x000F) != 0)
 		return DNS_PARSE_FORMERR;
-	/* The only additional record we accept is one OPT (RFC 6891 6.1.1:
-	 * more than one is a FORMERR).  TSIG is not supported. */
+	/* A signed query (a secondary's SOA check) goes to xfr.c. */
+	if (arcount > 0 && ends_with_tsig(pkt, len, off, arcount))
+		return DNS_PARSE_TSIG;
+	/* Otherwise the only additional record we accept is one OPT (RFC 6891
+	 * 6.1.1: more than one is a FORMERR). */
 	if (arcount > 1)
 		return DNS_PARSE_FORMERR;
 	if (arcount == 1 && parse_opt(pkt, len, off, q) == 0)

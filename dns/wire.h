@@ -22,6 +22,7 @@
 
 /* Header flag bits (host order of the second 16-bit word). */
 #define DNS_FLAG_QR 0x8000
+#define DNS_OPCODE_NOTIFY 4       /* RFC 1996 */
 #define DNS_FLAG_AA 0x0400
 #define DNS_FLAG_TC 0x0200
 #define DNS_FLAG_RD 0x0100
@@ -48,6 +49,8 @@ enum dns_parse_result {
 	DNS_PARSE_FORMERR,       /* FORMERR, RD kept, no question */
 	DNS_PARSE_FORMERR_BARE,  /* FORMERR, all flags cleared (QDCOUNT != 1) */
 	DNS_PARSE_NOTIMP,        /* NOTIMP: an opcode other than QUERY */
+	DNS_PARSE_XFR,           /* AXFR or IXFR: for xfr.c (question valid) */
+	DNS_PARSE_TSIG,          /* ends with a TSIG record: for xfr.c */
 };
 
 enum dns_edns { DNS_EDNS_NONE, DNS_EDNS_OK, DNS_EDNS_BADVERS };

@@ -57,6 +57,7 @@ struct dns_zone {
 	struct dns_rrset *soa_neg;  /* TTL min(TTL, MINIMUM) (RFC 2308 3, 5) */
 	struct dns_rrset *ns;       /* the apex NS RRset; may be NULL */
 	struct dns_rrset *edge_a, *edge_aaaa; /* what tunnel names resolve to */
+	uint32_t notified_serial;   /* last serial sent in NOTIFY (server.c) */
 };
 
 struct dns_node {
