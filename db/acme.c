@@ -84,16 +84,11 @@ store_acme_account_add(struct store *s, const char *directory_url, const char *k
 	return store_acme_account_get(s, directory_url, out);
 }
 
+/* An UPDATE of one row by id; a missing row is named by what. */
 static int
 exec_update(struct store *s, sqlite3_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(stmt);
-
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, what);
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "%s: no such row", what) : BURROW_OK;
+	return store_change_one(s, stmt, what, "%s: no such row", what);
 }
 
 int

@@ -172,5 +172,6 @@ store_cert_mark_revoked(struct store *s, int64_t id)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 2, id);
-	return store_change_one(s, stmt, "no unrevoked certificate %lld", (long long)id);
+	return store_change_one(s, stmt, "write", "no unrevoked certificate %lld",
+	    (long long)id);
 }

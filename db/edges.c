@@ -63,7 +63,7 @@ store_edge_remove(struct store *s, const char *address)
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no edge %s", canon);
+	return store_change_one(s, stmt, "write", "no edge %s", canon);
 }
 
 struct edge_walk {

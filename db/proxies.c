@@ -67,6 +67,23 @@ proxy_from_row(sqlite3_stmt *stmt, struct store_proxy *p)
 	p->peer_count = sqlite3_column_int(stmt, 6);
 }
 
+/* Without a workspace a name may match proxies of several workspaces: the
+ * first row goes to out and a second one is counted, so it can be refused. */
+struct proxy_pick {
+	struct store_proxy *out;
+	int found;
+};
+
+static int
+pick_proxy(sqlite3_stmt *stmt, void *arg)
+{
+	struct proxy_pick *pick = arg;
+
+	if (pick->found++ == 0)
+		proxy_from_row(stmt, pick->out);
+	return pick->found > 1;
+}
+
 int
 store_proxy_get(struct store *s, const char *name, const char *workspace,
                 struct store_proxy *out)
@@ -74,8 +91,9 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 	static const char sql[] =
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
 	    "WHERE p.name = ?1 AND (?2 IS NULL OR p.workspace = ?2) ORDER BY p.id";
+	struct proxy_pick pick = { out, 0 };
 	sqlite3_stmt *stmt;
-	int rc, found = 0;
+	int rc;
 
 	if (!name_valid(name))
 		return store_fail(s, BURROW_ERR_INVALID, "invalid proxy name '%s'",
@@ -85,20 +103,14 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (workspace != NULL)
 		sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && found < 2) {
-		if (found == 0)
-			proxy_from_row(stmt, out);
-		found++;
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "read proxy");
-	if (found == 0)
+	if ((rc = store_each_row(s, stmt, pick_proxy, &pick, "read proxy")) < 0)
+		return rc;
+	if (pick.found == 0)
 		return workspace != NULL
 		    ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy %s in workspace %s",
 		        name, workspace)
 		    : store_fail(s, BURROW_ERR_NOTFOUND, "no proxy %s", name);
-	if (found > 1)
+	if (pick.found > 1)
 		return store_fail(s, BURROW_ERR_INVALID,
 		    "proxy name %s is used by several workspaces: name the workspace", name);
 	return BURROW_OK;
@@ -204,6 +216,21 @@ out:
 	return rc;
 }
 
+struct proxy_walk {
+	store_proxy_cb cb;
+	void *ctx;
+};
+
+static int
+proxy_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct proxy_walk *w = arg;
+	struct store_proxy p;
+
+	proxy_from_row(stmt, &p);
+	return w->cb(&p, w->ctx);
+}
+
 int
 store_proxy_list(struct store *s, const char *workspace, store_proxy_cb cb, void *ctx)
 {
@@ -211,22 +238,13 @@ store_proxy_list(struct store *s, const char *workspace, store_proxy_cb cb, void
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
 	    "WHERE ?1 IS NULL OR p.workspace = ?1 ORDER BY p.name, p.workspace";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy p;
-	int rc, ret = BURROW_OK;
+	struct proxy_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	if (workspace != NULL)
 		sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		proxy_from_row(stmt, &p);
-		if ((ret = cb(&p, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list proxies");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, proxy_row, &w, "list proxies");
 }
 
 /* ---- static IPs ---- */
@@ -250,6 +268,21 @@ proxy_ip_from_row(sqlite3_stmt *stmt, struct store_proxy_ip *ip)
 	ip->peer_count = sqlite3_column_int(stmt, 11);
 }
 
+struct ip_walk {
+	store_proxy_ip_cb cb;
+	void *ctx;
+};
+
+static int
+ip_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct ip_walk *w = arg;
+	struct store_proxy_ip ip;
+
+	proxy_ip_from_row(stmt, &ip);
+	return w->cb(&ip, w->ctx);
+}
+
 int
 store_proxy_ip_list(struct store *s, int64_t proxy_id, const char *node,
                     store_proxy_ip_cb cb, void *ctx)
@@ -259,23 +292,14 @@ store_proxy_ip_list(struct store *s, int64_t proxy_id, const char *node,
 	    "WHERE (?1 = 0 OR i.proxy_id = ?1) AND (?2 IS NULL OR i.node = ?2) "
 	    "ORDER BY i.id";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy_ip ip;
-	int rc, ret = BURROW_OK;
+	struct ip_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, proxy_id);
 	if (node != NULL)
 		sqlite3_bind_text(stmt, 2, node, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		proxy_ip_from_row(stmt, &ip);
-		if ((ret = cb(&ip, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list proxy IPs");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, ip_row, &w, "list proxy IPs");
 }
 
 int

@@ -101,6 +101,19 @@ collect_ip(const struct store_proxy_ip *ip, void *ctx)
 	return 0;
 }
 
+/* Hosts come in ascending order: *want moves past each taken one and stops
+ * at the first gap. */
+static int
+next_host(sqlite3_stmt *stmt, void *arg)
+{
+	int *want = arg;
+
+	if (sqlite3_column_int(stmt, 0) != *want)
+		return 1;
+	(*want)++;
+	return 0;
+}
+
 /* The lowest free host number of ip's blocks into *host: 1 is the exit's
  * own tunnel address, and the last address of the IPv4 block is left out
  * as a broadcast address would be.  BURROW_ERR_FULL if none. */
@@ -119,11 +132,8 @@ free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, ip->id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == want)
-		want++;
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "read peer hosts");
+	if ((rc = store_each_row(s, stmt, next_host, &want, "read peer hosts")) < 0)
+		return rc;
 	if (want > last)
 		return BURROW_ERR_FULL;
 	*host = want;
@@ -305,27 +315,33 @@ out:
 	return rc;
 }
 
+struct peer_walk {
+	store_proxy_peer_cb cb;
+	void *ctx;
+};
+
+static int
+peer_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct peer_walk *w = arg;
+	struct store_proxy_peer p;
+
+	peer_from_row(stmt, &p);
+	return w->cb(&p, w->ctx);
+}
+
 int
 store_proxy_peer_list(struct store *s, int64_t ip_id, store_proxy_peer_cb cb, void *ctx)
 {
 	static const char sql[] =
 	    "SELECT " PEER_COLUMNS " FROM proxy_peers e WHERE e.proxy_ip_id = ? ORDER BY e.host";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy_peer p;
-	int rc, ret = BURROW_OK;
+	struct peer_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, ip_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		peer_from_row(stmt, &p);
-		if ((ret = cb(&p, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list peers");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, peer_row, &w, "list peers");
 }
 
 int

@@ -166,7 +166,7 @@ store_record_remove(struct store *s, int64_t id)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, id);
-	return store_change_one(s, stmt, "no record with id %lld", (long long)id);
+	return store_change_one(s, stmt, "write", "no record with id %lld", (long long)id);
 }
 
 int

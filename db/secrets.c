@@ -124,18 +124,27 @@ store_secret_retire(struct store *s, const char *key_id)
 	static const char sql[] =
 	    "UPDATE secrets SET retired_at = ? WHERE key_id = ? AND retired_at = 0";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_text(stmt, 2, key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "retire secret");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no key %s in use", key_id) : BURROW_OK;
+	return store_change_one(s, stmt, "retire secret", "no key %s in use", key_id);
+}
+
+struct secret_walk {
+	store_secret_cb cb;
+	void *ctx;
+};
+
+static int
+secret_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct secret_walk *w = arg;
+	struct store_secret k;
+
+	secret_from_row(stmt, &k);
+	return w->cb(&k, w->ctx);
 }
 
 int
@@ -145,21 +154,12 @@ store_secret_list(struct store *s, const char *purpose, store_secret_cb cb, void
 	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
 	    "ORDER BY id DESC";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_secret k;
-	int rc, ret = BURROW_OK;
+	struct secret_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		secret_from_row(stmt, &k);
-		if ((ret = cb(&k, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list secrets");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, secret_row, &w, "list secrets");
 }
 
 int

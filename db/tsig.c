@@ -111,7 +111,7 @@ store_tsig_remove(struct store *s, const char *name)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no TSIG key %s", name);
+	return store_change_one(s, stmt, "write", "no TSIG key %s", name);
 }
 
 struct tsig_walk {

@@ -265,7 +265,7 @@ store_tunnel_remove(struct store *s, const char *hostname)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no tunnel %s", hostname);
+	return store_change_one(s, stmt, "write", "no tunnel %s", hostname);
 }
 
 struct tunnel_walk {

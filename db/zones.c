@@ -443,5 +443,5 @@ store_domain_set_state(struct store *s, const char *name, const char *state,
 	sqlite3_bind_text(stmt, 2, reason != NULL ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
 	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no domain %s", name);
+	return store_change_one(s, stmt, "write", "no domain %s", name);
 }
