@@ -77,10 +77,8 @@ store_acme_account_add(struct store *s, const char *directory_url, const char *k
 	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, key_pem, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "insert ACME account");
+	if ((rc = store_step_done(s, stmt, "insert ACME account")) != BURROW_OK)
+		return rc;
 	return store_acme_account_get(s, directory_url, out);
 }
 
@@ -215,10 +213,8 @@ store_acme_order_add(struct store *s, struct store_acme_order *o)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, now);
 	sqlite3_bind_int64(stmt, 10, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "insert ACME order");
+	if ((rc = store_step_done(s, stmt, "insert ACME order")) != BURROW_OK)
+		return rc;
 	o->id = sqlite3_last_insert_rowid(s->db);
 	o->zone_id = z.id;
 	o->created_at = o->updated_at = now;
@@ -270,7 +266,6 @@ insert_cert(struct store *s, int64_t zone_id, const struct store_cert *c)
 	    "serial, not_before, not_after, renew_after, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
@@ -285,9 +280,7 @@ insert_cert(struct store *s, int64_t zone_id, const struct store_cert *c)
 	sqlite3_bind_int64(stmt, 8, c->not_after);
 	sqlite3_bind_int64(stmt, 9, c->renew_after);
 	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert certificate");
+	return store_step_done(s, stmt, "insert certificate");
 }
 
 static int
@@ -296,16 +289,13 @@ delete_txt(struct store *s, int64_t zone_id, const char *name, const char *rdata
 	static const char sql[] =
 	    "DELETE FROM records WHERE zone_id = ? AND name = ? AND type = 'TXT' AND rdata = ?";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, zone_id);
 	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, rdata, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "delete TXT record");
+	return store_step_done(s, stmt, "delete TXT record");
 }
 
 int
@@ -353,13 +343,9 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
 	}
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 2, order_id);
-	if ((rc = exec_update(s, stmt, "finish ACME order")) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	rc = exec_update(s, stmt, "finish ACME order");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -368,13 +354,10 @@ store_acme_cert_set_renew_after(struct store *s, int64_t cert_id, int64_t at)
 	static const char sql[] =
 	    "UPDATE certificates SET renew_after = ? WHERE id = ? AND renew_after <> ?1";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, at);
 	sqlite3_bind_int64(stmt, 2, cert_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "set renew_after");
+	return store_step_done(s, stmt, "set renew_after");
 }

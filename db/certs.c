@@ -74,19 +74,12 @@ store_cert_add(struct store *s, const char *zone, struct store_cert *c)
 	sqlite3_bind_int64(stmt, 8, c->not_after);
 	sqlite3_bind_int64(stmt, 9, c->renew_after);
 	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "insert certificate");
+	if ((rc = store_step_done(s, stmt, "insert certificate")) != BURROW_OK)
 		goto out;
-	}
 	c->id = sqlite3_last_insert_rowid(s->db);
 	c->zone_id = z.id;
-	rc = store_commit(s);
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 static char *

@@ -168,22 +168,16 @@ store_proxy_create(struct store *s, const char *name, const char *workspace,
 	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, plan, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
-		    ? store_fail(s, BURROW_ERR_EXISTS, "proxy %s already exists in workspace %s",
-		        name, workspace)
-		    : store_sql_error(s, rc, "insert proxy");
+	if ((rc = store_step_done(s, stmt, "insert proxy")) != BURROW_OK) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			rc = store_fail(s, BURROW_ERR_EXISTS,
+			    "proxy %s already exists in workspace %s", name, workspace);
 		goto out;
 	}
-	if (out != NULL && (rc = store_proxy_get(s, name, workspace, out)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	if (out != NULL)
+		rc = store_proxy_get(s, name, workspace, out);
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -203,17 +197,9 @@ store_proxy_remove(struct store *s, const char *name, const char *workspace)
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, p.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete proxy");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete proxy");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 struct proxy_walk {
@@ -441,15 +427,12 @@ insert_ip(struct store *s, int64_t proxy_id, const char *address, const char *no
 	sqlite3_bind_text(stmt, 7, cidr4, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 8, cidr6, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-		return store_fail(s, BURROW_ERR_EXISTS,
+	if ((rc = store_step_done(s, stmt, "insert proxy IP")) != BURROW_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = store_fail(s, BURROW_ERR_EXISTS,
 		    "address %s, port %u or block %s is already used by a proxy",
 		    address, port, cidr4);
-	return store_sql_error(s, rc, "insert proxy IP");
+	return rc;
 }
 
 static const char sql_ip_by_address[] =
@@ -526,14 +509,10 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 	}
 	if ((rc = insert_ip(s, p.id, address, node, priv, pub, port, cidr4, cidr6)) != BURROW_OK)
 		goto out;
-	if ((rc = get_ip(s, p.id, address, out != NULL ? out : &ip)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	rc = get_ip(s, p.id, address, out != NULL ? out : &ip);
 out:
 	OPENSSL_cleanse(priv, sizeof(priv));
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -567,15 +546,7 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, ip.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete proxy IP");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete proxy IP");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }

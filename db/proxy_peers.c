@@ -258,19 +258,17 @@ store_proxy_connect(struct store *s, const char *proxy, const char *workspace,
 		if ((rc = update_peer(s, &peer, block, allow)) != BURROW_OK ||
 		    (rc = ip_by_id(s, peer.proxy_ip_id, &ip)) != BURROW_OK)
 			goto out;
-	} else if ((rc = place_peer(s, &p, public_key, block, allow, &ip, &peer)) != BURROW_OK) {
-		goto out;
+	} else {
+		rc = place_peer(s, &p, public_key, block, allow, &ip, &peer);
 	}
-	if ((rc = store_commit(s)) != BURROW_OK)
-		goto out;
+out:
+	if ((rc = store_end(s, rc)) != BURROW_OK)
+		return rc;
 	if (ip_out != NULL)
 		*ip_out = ip;
 	if (peer_out != NULL)
 		*peer_out = peer;
-out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return BURROW_OK;
 }
 
 int
@@ -302,17 +300,9 @@ store_proxy_disconnect(struct store *s, const char *proxy, const char *workspace
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, peer.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete peer");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete peer");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 struct peer_walk {
@@ -359,10 +349,8 @@ store_proxy_peer_expire(struct store *s, int64_t ip_id, const char *public_key,
 	sqlite3_bind_int64(stmt, 1, ip_id);
 	sqlite3_bind_text(stmt, 2, public_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, connected_before);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "expire peer");
+	if ((rc = store_step_done(s, stmt, "expire peer")) != BURROW_OK)
+		return rc;
 	if (removed != NULL)
 		*removed = sqlite3_changes(s->db) > 0;
 	return BURROW_OK;
@@ -436,9 +424,7 @@ store_proxy_token_create(struct store *s, const char *workspace, char out[65])
 	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert token");
+	return store_step_done(s, stmt, "insert token");
 }
 
 int
@@ -479,10 +465,8 @@ store_proxy_token_revoke(struct store *s, const char *workspace, int *removed)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "revoke tokens");
+	if ((rc = store_step_done(s, stmt, "revoke tokens")) != BURROW_OK)
+		return rc;
 	if (removed != NULL)
 		*removed = sqlite3_changes(s->db);
 	return BURROW_OK;

@@ -64,7 +64,6 @@ insert_key(struct store *s, const char *purpose)
 	unsigned char secret[STORE_SECRET_LEN];
 	char label[NAMES_LABEL_LEN + 1];
 	sqlite3_stmt *stmt;
-	int rc;
 
 	/* The key id is public (it travels in tokens); a random label keeps
 	 * ids unique across stores without a counter. */
@@ -76,9 +75,7 @@ insert_key(struct store *s, const char *purpose)
 	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(stmt, 3, secret, sizeof(secret), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert secret");
+	return store_step_done(s, stmt, "insert secret");
 }
 
 static int
@@ -89,21 +86,13 @@ add_key(struct store *s, const char *purpose, int only_if_none, struct store_sec
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	rc = store_secret_current(s, purpose, out);
-	if (rc == BURROW_OK && only_if_none) {
-		rc = store_commit(s);
-		goto out;
-	}
-	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
+	if ((rc == BURROW_OK && only_if_none) || (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND))
 		goto out;
 	if ((rc = insert_key(s, purpose)) != BURROW_OK)
 		goto out;
-	if ((rc = store_secret_current(s, purpose, out)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	rc = store_secret_current(s, purpose, out);
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int

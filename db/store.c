@@ -205,15 +205,11 @@ migrate(struct store *s, int target)
 		if ((rc = store_begin(s)) != BURROW_OK)
 			return rc;
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
-		if ((rc = store_exec(s, store_migrations[version])) != BURROW_OK ||
-		    (rc = store_exec(s, bump)) != BURROW_OK) {
-			store_rollback(s);
+		rc = store_exec(s, store_migrations[version]);
+		if (rc == BURROW_OK)
+			rc = store_exec(s, bump);
+		if ((rc = store_end(s, rc)) != BURROW_OK)
 			return rc;
-		}
-		if ((rc = store_commit(s)) != BURROW_OK) {
-			store_rollback(s);
-			return rc;
-		}
 	}
 	return BURROW_OK;
 }
