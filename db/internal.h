@@ -81,6 +81,12 @@ int store_exec(struct store *s, const char *sql);
 	"coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL), 0))"
 void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
 
+/* Inserts certificate c for zone_id inside the caller's transaction and
+ * sets c->id and c->zone_id (certs.c; store_cert_add and the ACME order's
+ * completion share it so the row is written one way). */
+struct store_cert;
+int store_cert_insert(struct store *s, int64_t zone_id, struct store_cert *c);
+
 /* Migrations generated from the .sql files in db/schema. */
 extern const char *const store_migrations[];
 extern const size_t store_migration_count;
