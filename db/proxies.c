@@ -435,6 +435,21 @@ insert_ip(struct store *s, int64_t proxy_id, const char *address, const char *no
 	return rc;
 }
 
+/* A single address (no prefix) in proxy_cidr_format's spelling, so that
+ * "::1" and "0::1" name the same row of proxy_ips. */
+static int
+canonical_address(struct store *s, const char *in, char *out, size_t outsz)
+{
+	struct proxy_cidr c;
+
+	if (proxy_cidr_parse(in, 1, &c) != BURROW_OK || c.prefix != (c.family == 4 ? 32 : 128))
+		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
+		    in != NULL ? in : "");
+	proxy_cidr_format(&c, out, outsz);
+	*strchr(out, '/') = '\0';
+	return BURROW_OK;
+}
+
 static const char sql_ip_by_address[] =
     "SELECT " IP_COLUMNS " FROM proxy_ips i JOIN proxies p ON p.id = i.proxy_id "
     "WHERE i.proxy_id = ? AND i.address = ?";
@@ -473,12 +488,8 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 	const char *node = spec->node != NULL ? spec->node : "";
 	int rc;
 
-	if (proxy_cidr_parse(spec->address, 1, &c) != BURROW_OK ||
-	    c.prefix != (c.family == 4 ? 32 : 128))
-		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
-		    spec->address != NULL ? spec->address : "");
-	proxy_cidr_format(&c, address, sizeof(address));
-	*strchr(address, '/') = '\0';
+	if ((rc = canonical_address(s, spec->address, address, sizeof(address))) != BURROW_OK)
+		return rc;
 	if (node[0] != '\0' && !name_valid(node))
 		return store_fail(s, BURROW_ERR_INVALID, "invalid node name '%s'", node);
 	if (spec->peer_cidr4 != NULL) {
@@ -522,17 +533,12 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 	static const char sql[] = "DELETE FROM proxy_ips WHERE id = ?";
 	struct store_proxy p;
 	struct store_proxy_ip ip;
-	struct proxy_cidr c;
 	sqlite3_stmt *stmt;
 	char canon[64];
 	int rc;
 
-	if (proxy_cidr_parse(address, 1, &c) != BURROW_OK ||
-	    c.prefix != (c.family == 4 ? 32 : 128))
-		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
-		    address != NULL ? address : "");
-	proxy_cidr_format(&c, canon, sizeof(canon));
-	*strchr(canon, '/') = '\0';
+	if ((rc = canonical_address(s, address, canon, sizeof(canon))) != BURROW_OK)
+		return rc;
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	if ((rc = store_proxy_get(s, proxy, workspace, &p)) != BURROW_OK)

@@ -86,12 +86,12 @@ add_key(struct store *s, const char *purpose, int only_if_none, struct store_sec
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	rc = store_secret_current(s, purpose, out);
-	if ((rc == BURROW_OK && only_if_none) || (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND))
-		goto out;
-	if ((rc = insert_key(s, purpose)) != BURROW_OK)
-		goto out;
-	rc = store_secret_current(s, purpose, out);
-out:
+	/* Ensuring keeps the key in use; rotating, or a purpose without a key
+	 * yet, adds one. */
+	if (rc == BURROW_ERR_NOTFOUND || (rc == BURROW_OK && !only_if_none)) {
+		if ((rc = insert_key(s, purpose)) == BURROW_OK)
+			rc = store_secret_current(s, purpose, out);
+	}
 	return store_end(s, rc);
 }
 

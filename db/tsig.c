@@ -69,7 +69,8 @@ store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert TSIG key")) != BURROW_OK)
 		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
-		    ? store_fail(s, BURROW_ERR_EXISTS, "TSIG key %s already exists", k.name) : rc;
+		    ? store_fail(s, BURROW_ERR_EXISTS, "TSIG key %s already exists", k.name)
+		    : rc;
 	if (out != NULL)
 		*out = k;
 	OPENSSL_cleanse(&k, sizeof(k));
