@@ -77,23 +77,16 @@ store_acme_account_add(struct store *s, const char *directory_url, const char *k
 	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, key_pem, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "insert ACME account");
+	if ((rc = store_step_done(s, stmt, "insert ACME account")) != BURROW_OK)
+		return rc;
 	return store_acme_account_get(s, directory_url, out);
 }
 
+/* An UPDATE of one row by id; a missing row is named by what. */
 static int
 exec_update(struct store *s, sqlite3_stmt *stmt, const char *what)
 {
-	int rc = sqlite3_step(stmt);
-
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, what);
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "%s: no such row", what) : BURROW_OK;
+	return store_change_one(s, stmt, what, "%s: no such row", what);
 }
 
 int
@@ -220,10 +213,8 @@ store_acme_order_add(struct store *s, struct store_acme_order *o)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, now);
 	sqlite3_bind_int64(stmt, 10, now);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "insert ACME order");
+	if ((rc = store_step_done(s, stmt, "insert ACME order")) != BURROW_OK)
+		return rc;
 	o->id = sqlite3_last_insert_rowid(s->db);
 	o->zone_id = z.id;
 	o->created_at = o->updated_at = now;
@@ -268,49 +259,37 @@ store_acme_order_fail(struct store *s, int64_t id, const char *error)
 }
 
 static int
-insert_cert(struct store *s, int64_t zone_id, const struct store_cert *c)
-{
-	static const char sql[] =
-	    "INSERT INTO certificates(zone_id, names, chain_pem, key_pem, key_type, "
-	    "serial, not_before, not_after, renew_after, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
-
-	if (stmt == NULL)
-		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
-	sqlite3_bind_text(stmt, 2, c->names, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, c->chain_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, c->key_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, c->key_type[0] != '\0' ? c->key_type : "ecdsa", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, c->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, c->not_before);
-	sqlite3_bind_int64(stmt, 8, c->not_after);
-	sqlite3_bind_int64(stmt, 9, c->renew_after);
-	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert certificate");
-}
-
-static int
 delete_txt(struct store *s, int64_t zone_id, const char *name, const char *rdata)
 {
 	static const char sql[] =
 	    "DELETE FROM records WHERE zone_id = ? AND name = ? AND type = 'TXT' AND rdata = ?";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, zone_id);
 	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, rdata, -1, SQLITE_STATIC);
+	return store_step_done(s, stmt, "delete TXT record");
+}
+
+static int
+order_zone(struct store *s, int64_t order_id, int64_t *zone_id)
+{
+	static const char sql[] = "SELECT zone_id FROM acme_orders WHERE id = ?";
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, order_id);
 	rc = sqlite3_step(stmt);
+	*zone_id = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "delete TXT record");
+	if (rc == SQLITE_ROW)
+		return BURROW_OK;
+	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
+	    (long long)order_id) : store_sql_error(s, rc, "read ACME order");
 }
 
 int
@@ -318,7 +297,6 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
                           const char *txt_name, const char *const *txt_rdata,
                           size_t ntxt)
 {
-	static const char sql_zone[] = "SELECT zone_id FROM acme_orders WHERE id = ?";
 	static const char sql_done[] =
 	    "UPDATE acme_orders SET status = 'done', step = 'done', key_pem = '', "
 	    "error = '', updated_at = ? WHERE id = ?";
@@ -332,23 +310,9 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
 		return store_fail(s, BURROW_ERR_INVALID, "certificate without chain or key");
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
-	if ((stmt = store_stmt(s, sql_zone)) == NULL) {
-		rc = BURROW_ERR_IO;
+	if ((rc = order_zone(s, order_id, &zone_id)) != BURROW_OK ||
+	    (rc = store_cert_insert(s, zone_id, c)) != BURROW_OK)
 		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, order_id);
-	rc = sqlite3_step(stmt);
-	zone_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
-		    (long long)order_id) : store_sql_error(s, rc, "read ACME order");
-		goto out;
-	}
-	if ((rc = insert_cert(s, zone_id, c)) != BURROW_OK)
-		goto out;
-	c->id = sqlite3_last_insert_rowid(s->db);
-	c->zone_id = zone_id;
 	for (i = 0; i < ntxt; i++)
 		if ((rc = delete_txt(s, zone_id, txt_name, txt_rdata[i])) != BURROW_OK)
 			goto out;
@@ -358,13 +322,9 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
 	}
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 2, order_id);
-	if ((rc = exec_update(s, stmt, "finish ACME order")) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	rc = exec_update(s, stmt, "finish ACME order");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -373,13 +333,10 @@ store_acme_cert_set_renew_after(struct store *s, int64_t cert_id, int64_t at)
 	static const char sql[] =
 	    "UPDATE certificates SET renew_after = ? WHERE id = ? AND renew_after <> ?1";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, at);
 	sqlite3_bind_int64(stmt, 2, cert_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "set renew_after");
+	return store_step_done(s, stmt, "set renew_after");
 }

@@ -42,28 +42,18 @@ cert_from_row(sqlite3_stmt *stmt, struct store_cert *c)
 }
 
 int
-store_cert_add(struct store *s, const char *zone, struct store_cert *c)
+store_cert_insert(struct store *s, int64_t zone_id, struct store_cert *c)
 {
 	static const char sql[] =
 	    "INSERT INTO certificates(zone_id, names, chain_pem, key_pem, key_type, "
 	    "serial, not_before, not_after, renew_after, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	struct store_zone z;
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
-	if (c->chain_pem == NULL || c->key_pem == NULL || c->chain_pem[0] == '\0' ||
-	    c->key_pem[0] == '\0')
-		return store_fail(s, BURROW_ERR_INVALID, "certificate without chain or key");
-	if ((rc = store_begin(s)) != BURROW_OK)
-		return rc;
-	if ((rc = store_zone_get(s, zone, &z)) != BURROW_OK)
-		goto out;
-	if ((stmt = store_stmt(s, sql)) == NULL) {
-		rc = BURROW_ERR_IO;
-		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, z.id);
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	sqlite3_bind_int64(stmt, 1, zone_id);
 	sqlite3_bind_text(stmt, 2, c->names, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, c->chain_pem, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, c->key_pem, -1, SQLITE_STATIC);
@@ -74,19 +64,27 @@ store_cert_add(struct store *s, const char *zone, struct store_cert *c)
 	sqlite3_bind_int64(stmt, 8, c->not_after);
 	sqlite3_bind_int64(stmt, 9, c->renew_after);
 	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "insert certificate");
-		goto out;
-	}
+	if ((rc = store_step_done(s, stmt, "insert certificate")) != BURROW_OK)
+		return rc;
 	c->id = sqlite3_last_insert_rowid(s->db);
-	c->zone_id = z.id;
-	rc = store_commit(s);
-out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	c->zone_id = zone_id;
+	return BURROW_OK;
+}
+
+int
+store_cert_add(struct store *s, const char *zone, struct store_cert *c)
+{
+	struct store_zone z;
+	int rc;
+
+	if (c->chain_pem == NULL || c->key_pem == NULL || c->chain_pem[0] == '\0' ||
+	    c->key_pem[0] == '\0')
+		return store_fail(s, BURROW_ERR_INVALID, "certificate without chain or key");
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = store_zone_get(s, zone, &z)) == BURROW_OK)
+		rc = store_cert_insert(s, z.id, c);
+	return store_end(s, rc);
 }
 
 static char *
@@ -172,5 +170,6 @@ store_cert_mark_revoked(struct store *s, int64_t id)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 2, id);
-	return store_change_one(s, stmt, "no unrevoked certificate %lld", (long long)id);
+	return store_change_one(s, stmt, "write", "no unrevoked certificate %lld",
+	    (long long)id);
 }

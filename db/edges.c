@@ -40,13 +40,10 @@ store_edge_add(struct store *s, const char *address)
 	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, family);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-		return store_fail(s, BURROW_ERR_EXISTS, "edge %s already exists", canon);
-	return store_sql_error(s, rc, "insert edge");
+	if ((rc = store_step_done(s, stmt, "insert edge")) != BURROW_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = store_fail(s, BURROW_ERR_EXISTS, "edge %s already exists", canon);
+	return rc;
 }
 
 int
@@ -63,7 +60,7 @@ store_edge_remove(struct store *s, const char *address)
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no edge %s", canon);
+	return store_change_one(s, stmt, "write", "no edge %s", canon);
 }
 
 struct edge_walk {

@@ -34,6 +34,11 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* Ends the transaction store_begin() opened: commits if rc is BURROW_OK,
+ * else rolls back.  Returns rc, or the commit's error (rolled back too), so
+ * a writer has one exit: "out: return store_end(s, rc);". */
+int store_end(struct store *s, int rc);
+
 /* Records a message for store_errmsg() and returns err. */
 int store_fail(struct store *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -53,10 +58,16 @@ typedef int (*store_row_fn)(sqlite3_stmt *stmt, void *ctx);
 int store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
                    const char *what);
 
-/* Steps a DELETE or UPDATE (bound by the caller) and resets it; if it
- * touched no row, fails with BURROW_ERR_NOTFOUND and the message fmt. */
-int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Steps an INSERT, UPDATE or DELETE (bound by the caller) that returns no
+ * rows and resets it; a failed step becomes a Burrow code via
+ * store_sql_error() with what naming the operation. */
+int store_step_done(struct store *s, sqlite3_stmt *stmt, const char *what);
+
+/* store_step_done(), then, if the statement touched no row, fails with
+ * BURROW_ERR_NOTFOUND and the message fmt. */
+int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
+                     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Runs a one-shot statement that takes no parameters and returns no rows. */
 int store_exec(struct store *s, const char *sql);
@@ -69,6 +80,12 @@ int store_exec(struct store *s, const char *sql);
 	"max(coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id = z.id), 0), " \
 	"coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL), 0))"
 void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
+
+/* Inserts certificate c for zone_id inside the caller's transaction and
+ * sets c->id and c->zone_id (certs.c; store_cert_add and the ACME order's
+ * completion share it so the row is written one way). */
+struct store_cert;
+int store_cert_insert(struct store *s, int64_t zone_id, struct store_cert *c);
 
 /* Migrations generated from the .sql files in db/schema. */
 extern const char *const store_migrations[];

@@ -67,6 +67,23 @@ proxy_from_row(sqlite3_stmt *stmt, struct store_proxy *p)
 	p->peer_count = sqlite3_column_int(stmt, 6);
 }
 
+/* Without a workspace a name may match proxies of several workspaces: the
+ * first row goes to out and a second one is counted, so it can be refused. */
+struct proxy_pick {
+	struct store_proxy *out;
+	int found;
+};
+
+static int
+pick_proxy(sqlite3_stmt *stmt, void *arg)
+{
+	struct proxy_pick *pick = arg;
+
+	if (pick->found++ == 0)
+		proxy_from_row(stmt, pick->out);
+	return pick->found > 1;
+}
+
 int
 store_proxy_get(struct store *s, const char *name, const char *workspace,
                 struct store_proxy *out)
@@ -74,8 +91,9 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 	static const char sql[] =
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
 	    "WHERE p.name = ?1 AND (?2 IS NULL OR p.workspace = ?2) ORDER BY p.id";
+	struct proxy_pick pick = { out, 0 };
 	sqlite3_stmt *stmt;
-	int rc, found = 0;
+	int rc;
 
 	if (!name_valid(name))
 		return store_fail(s, BURROW_ERR_INVALID, "invalid proxy name '%s'",
@@ -85,20 +103,14 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (workspace != NULL)
 		sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && found < 2) {
-		if (found == 0)
-			proxy_from_row(stmt, out);
-		found++;
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "read proxy");
-	if (found == 0)
+	if ((rc = store_each_row(s, stmt, pick_proxy, &pick, "read proxy")) < 0)
+		return rc;
+	if (pick.found == 0)
 		return workspace != NULL
 		    ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy %s in workspace %s",
 		        name, workspace)
 		    : store_fail(s, BURROW_ERR_NOTFOUND, "no proxy %s", name);
-	if (found > 1)
+	if (pick.found > 1)
 		return store_fail(s, BURROW_ERR_INVALID,
 		    "proxy name %s is used by several workspaces: name the workspace", name);
 	return BURROW_OK;
@@ -156,22 +168,16 @@ store_proxy_create(struct store *s, const char *name, const char *workspace,
 	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, plan, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
-		    ? store_fail(s, BURROW_ERR_EXISTS, "proxy %s already exists in workspace %s",
-		        name, workspace)
-		    : store_sql_error(s, rc, "insert proxy");
+	if ((rc = store_step_done(s, stmt, "insert proxy")) != BURROW_OK) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			rc = store_fail(s, BURROW_ERR_EXISTS,
+			    "proxy %s already exists in workspace %s", name, workspace);
 		goto out;
 	}
-	if (out != NULL && (rc = store_proxy_get(s, name, workspace, out)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	if (out != NULL)
+		rc = store_proxy_get(s, name, workspace, out);
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -191,17 +197,24 @@ store_proxy_remove(struct store *s, const char *name, const char *workspace)
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, p.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete proxy");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete proxy");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
+}
+
+struct proxy_walk {
+	store_proxy_cb cb;
+	void *ctx;
+};
+
+static int
+proxy_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct proxy_walk *w = arg;
+	struct store_proxy p;
+
+	proxy_from_row(stmt, &p);
+	return w->cb(&p, w->ctx);
 }
 
 int
@@ -211,22 +224,13 @@ store_proxy_list(struct store *s, const char *workspace, store_proxy_cb cb, void
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
 	    "WHERE ?1 IS NULL OR p.workspace = ?1 ORDER BY p.name, p.workspace";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy p;
-	int rc, ret = BURROW_OK;
+	struct proxy_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	if (workspace != NULL)
 		sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		proxy_from_row(stmt, &p);
-		if ((ret = cb(&p, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list proxies");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, proxy_row, &w, "list proxies");
 }
 
 /* ---- static IPs ---- */
@@ -250,6 +254,21 @@ proxy_ip_from_row(sqlite3_stmt *stmt, struct store_proxy_ip *ip)
 	ip->peer_count = sqlite3_column_int(stmt, 11);
 }
 
+struct ip_walk {
+	store_proxy_ip_cb cb;
+	void *ctx;
+};
+
+static int
+ip_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct ip_walk *w = arg;
+	struct store_proxy_ip ip;
+
+	proxy_ip_from_row(stmt, &ip);
+	return w->cb(&ip, w->ctx);
+}
+
 int
 store_proxy_ip_list(struct store *s, int64_t proxy_id, const char *node,
                     store_proxy_ip_cb cb, void *ctx)
@@ -259,23 +278,14 @@ store_proxy_ip_list(struct store *s, int64_t proxy_id, const char *node,
 	    "WHERE (?1 = 0 OR i.proxy_id = ?1) AND (?2 IS NULL OR i.node = ?2) "
 	    "ORDER BY i.id";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy_ip ip;
-	int rc, ret = BURROW_OK;
+	struct ip_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, proxy_id);
 	if (node != NULL)
 		sqlite3_bind_text(stmt, 2, node, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		proxy_ip_from_row(stmt, &ip);
-		if ((ret = cb(&ip, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list proxy IPs");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, ip_row, &w, "list proxy IPs");
 }
 
 int
@@ -417,15 +427,27 @@ insert_ip(struct store *s, int64_t proxy_id, const char *address, const char *no
 	sqlite3_bind_text(stmt, 7, cidr4, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 8, cidr6, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-		return store_fail(s, BURROW_ERR_EXISTS,
+	if ((rc = store_step_done(s, stmt, "insert proxy IP")) != BURROW_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = store_fail(s, BURROW_ERR_EXISTS,
 		    "address %s, port %u or block %s is already used by a proxy",
 		    address, port, cidr4);
-	return store_sql_error(s, rc, "insert proxy IP");
+	return rc;
+}
+
+/* A single address (no prefix) in proxy_cidr_format's spelling, so that
+ * "::1" and "0::1" name the same row of proxy_ips. */
+static int
+canonical_address(struct store *s, const char *in, char *out, size_t outsz)
+{
+	struct proxy_cidr c;
+
+	if (proxy_cidr_parse(in, 1, &c) != BURROW_OK || c.prefix != (c.family == 4 ? 32 : 128))
+		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
+		    in != NULL ? in : "");
+	proxy_cidr_format(&c, out, outsz);
+	*strchr(out, '/') = '\0';
+	return BURROW_OK;
 }
 
 static const char sql_ip_by_address[] =
@@ -466,12 +488,8 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 	const char *node = spec->node != NULL ? spec->node : "";
 	int rc;
 
-	if (proxy_cidr_parse(spec->address, 1, &c) != BURROW_OK ||
-	    c.prefix != (c.family == 4 ? 32 : 128))
-		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
-		    spec->address != NULL ? spec->address : "");
-	proxy_cidr_format(&c, address, sizeof(address));
-	*strchr(address, '/') = '\0';
+	if ((rc = canonical_address(s, spec->address, address, sizeof(address))) != BURROW_OK)
+		return rc;
 	if (node[0] != '\0' && !name_valid(node))
 		return store_fail(s, BURROW_ERR_INVALID, "invalid node name '%s'", node);
 	if (spec->peer_cidr4 != NULL) {
@@ -502,14 +520,10 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 	}
 	if ((rc = insert_ip(s, p.id, address, node, priv, pub, port, cidr4, cidr6)) != BURROW_OK)
 		goto out;
-	if ((rc = get_ip(s, p.id, address, out != NULL ? out : &ip)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
+	rc = get_ip(s, p.id, address, out != NULL ? out : &ip);
 out:
 	OPENSSL_cleanse(priv, sizeof(priv));
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -519,17 +533,12 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 	static const char sql[] = "DELETE FROM proxy_ips WHERE id = ?";
 	struct store_proxy p;
 	struct store_proxy_ip ip;
-	struct proxy_cidr c;
 	sqlite3_stmt *stmt;
 	char canon[64];
 	int rc;
 
-	if (proxy_cidr_parse(address, 1, &c) != BURROW_OK ||
-	    c.prefix != (c.family == 4 ? 32 : 128))
-		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
-		    address != NULL ? address : "");
-	proxy_cidr_format(&c, canon, sizeof(canon));
-	*strchr(canon, '/') = '\0';
+	if ((rc = canonical_address(s, address, canon, sizeof(canon))) != BURROW_OK)
+		return rc;
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	if ((rc = store_proxy_get(s, proxy, workspace, &p)) != BURROW_OK)
@@ -543,15 +552,7 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, ip.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete proxy IP");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete proxy IP");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }

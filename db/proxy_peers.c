@@ -101,6 +101,19 @@ collect_ip(const struct store_proxy_ip *ip, void *ctx)
 	return 0;
 }
 
+/* Hosts come in ascending order: *want moves past each taken one and stops
+ * at the first gap. */
+static int
+next_host(sqlite3_stmt *stmt, void *arg)
+{
+	int *want = arg;
+
+	if (sqlite3_column_int(stmt, 0) != *want)
+		return 1;
+	(*want)++;
+	return 0;
+}
+
 /* The lowest free host number of ip's blocks into *host: 1 is the exit's
  * own tunnel address, and the last address of the IPv4 block is left out
  * as a broadcast address would be.  BURROW_ERR_FULL if none. */
@@ -119,11 +132,8 @@ free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, ip->id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == want)
-		want++;
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "read peer hosts");
+	if ((rc = store_each_row(s, stmt, next_host, &want, "read peer hosts")) < 0)
+		return rc;
 	if (want > last)
 		return BURROW_ERR_FULL;
 	*host = want;
@@ -248,19 +258,17 @@ store_proxy_connect(struct store *s, const char *proxy, const char *workspace,
 		if ((rc = update_peer(s, &peer, block, allow)) != BURROW_OK ||
 		    (rc = ip_by_id(s, peer.proxy_ip_id, &ip)) != BURROW_OK)
 			goto out;
-	} else if ((rc = place_peer(s, &p, public_key, block, allow, &ip, &peer)) != BURROW_OK) {
-		goto out;
+	} else {
+		rc = place_peer(s, &p, public_key, block, allow, &ip, &peer);
 	}
-	if ((rc = store_commit(s)) != BURROW_OK)
-		goto out;
+out:
+	if ((rc = store_end(s, rc)) != BURROW_OK)
+		return rc;
 	if (ip_out != NULL)
 		*ip_out = ip;
 	if (peer_out != NULL)
 		*peer_out = peer;
-out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return BURROW_OK;
 }
 
 int
@@ -292,17 +300,24 @@ store_proxy_disconnect(struct store *s, const char *proxy, const char *workspace
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, peer.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		rc = store_sql_error(s, rc, "delete peer");
-		goto out;
-	}
-	rc = store_commit(s);
+	rc = store_step_done(s, stmt, "delete peer");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
+}
+
+struct peer_walk {
+	store_proxy_peer_cb cb;
+	void *ctx;
+};
+
+static int
+peer_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct peer_walk *w = arg;
+	struct store_proxy_peer p;
+
+	peer_from_row(stmt, &p);
+	return w->cb(&p, w->ctx);
 }
 
 int
@@ -311,21 +326,12 @@ store_proxy_peer_list(struct store *s, int64_t ip_id, store_proxy_peer_cb cb, vo
 	static const char sql[] =
 	    "SELECT " PEER_COLUMNS " FROM proxy_peers e WHERE e.proxy_ip_id = ? ORDER BY e.host";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_proxy_peer p;
-	int rc, ret = BURROW_OK;
+	struct peer_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, ip_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		peer_from_row(stmt, &p);
-		if ((ret = cb(&p, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list peers");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, peer_row, &w, "list peers");
 }
 
 int
@@ -343,10 +349,8 @@ store_proxy_peer_expire(struct store *s, int64_t ip_id, const char *public_key,
 	sqlite3_bind_int64(stmt, 1, ip_id);
 	sqlite3_bind_text(stmt, 2, public_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, connected_before);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "expire peer");
+	if ((rc = store_step_done(s, stmt, "expire peer")) != BURROW_OK)
+		return rc;
 	if (removed != NULL)
 		*removed = sqlite3_changes(s->db) > 0;
 	return BURROW_OK;
@@ -420,9 +424,7 @@ store_proxy_token_create(struct store *s, const char *workspace, char out[65])
 	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert token");
+	return store_step_done(s, stmt, "insert token");
 }
 
 int
@@ -463,10 +465,8 @@ store_proxy_token_revoke(struct store *s, const char *workspace, int *removed)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "revoke tokens");
+	if ((rc = store_step_done(s, stmt, "revoke tokens")) != BURROW_OK)
+		return rc;
 	if (removed != NULL)
 		*removed = sqlite3_changes(s->db);
 	return BURROW_OK;

@@ -107,14 +107,11 @@ insert_record(struct store *s, const struct store_record *r)
 	sqlite3_bind_int64(stmt, 4, r->ttl);
 	sqlite3_bind_text(stmt, 5, r->rdata, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-		return store_fail(s, BURROW_ERR_EXISTS, "%s %s %s already exists",
+	if ((rc = store_step_done(s, stmt, "insert record")) != BURROW_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = store_fail(s, BURROW_ERR_EXISTS, "%s %s %s already exists",
 		    r->name, r->type, r->rdata);
-	return store_sql_error(s, rc, "insert record");
+	return rc;
 }
 
 int
@@ -148,11 +145,8 @@ store_record_add(struct store *s, const char *name, const char *type,
 	if ((rc = insert_record(s, &r)) != BURROW_OK)
 		goto out;
 	r.id = sqlite3_last_insert_rowid(s->db);
-	rc = store_commit(s);
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	else if (out != NULL)
+	if ((rc = store_end(s, rc)) == BURROW_OK && out != NULL)
 		*out = r;
 	return rc;
 }
@@ -166,7 +160,7 @@ store_record_remove(struct store *s, int64_t id)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, id);
-	return store_change_one(s, stmt, "no record with id %lld", (long long)id);
+	return store_change_one(s, stmt, "write", "no record with id %lld", (long long)id);
 }
 
 int
@@ -193,10 +187,8 @@ store_record_remove_match(struct store *s, const char *name, const char *type,
 	sqlite3_bind_text(stmt, 2, upper, -1, SQLITE_STATIC);
 	if (rdata != NULL)
 		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "delete record");
+	if ((rc = store_step_done(s, stmt, "delete record")) != BURROW_OK)
+		return rc;
 	n = sqlite3_changes(s->db);
 	if (removed != NULL)
 		*removed = n;

@@ -64,7 +64,6 @@ insert_key(struct store *s, const char *purpose)
 	unsigned char secret[STORE_SECRET_LEN];
 	char label[NAMES_LABEL_LEN + 1];
 	sqlite3_stmt *stmt;
-	int rc;
 
 	/* The key id is public (it travels in tokens); a random label keeps
 	 * ids unique across stores without a counter. */
@@ -76,9 +75,7 @@ insert_key(struct store *s, const char *purpose)
 	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(stmt, 3, secret, sizeof(secret), SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert secret");
+	return store_step_done(s, stmt, "insert secret");
 }
 
 static int
@@ -89,21 +86,13 @@ add_key(struct store *s, const char *purpose, int only_if_none, struct store_sec
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	rc = store_secret_current(s, purpose, out);
-	if (rc == BURROW_OK && only_if_none) {
-		rc = store_commit(s);
-		goto out;
+	/* Ensuring keeps the key in use; rotating, or a purpose without a key
+	 * yet, adds one. */
+	if (rc == BURROW_ERR_NOTFOUND || (rc == BURROW_OK && !only_if_none)) {
+		if ((rc = insert_key(s, purpose)) == BURROW_OK)
+			rc = store_secret_current(s, purpose, out);
 	}
-	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
-		goto out;
-	if ((rc = insert_key(s, purpose)) != BURROW_OK)
-		goto out;
-	if ((rc = store_secret_current(s, purpose, out)) != BURROW_OK)
-		goto out;
-	rc = store_commit(s);
-out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -124,18 +113,27 @@ store_secret_retire(struct store *s, const char *key_id)
 	static const char sql[] =
 	    "UPDATE secrets SET retired_at = ? WHERE key_id = ? AND retired_at = 0";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
 	sqlite3_bind_text(stmt, 2, key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "retire secret");
-	return sqlite3_changes(s->db) == 0
-	    ? store_fail(s, BURROW_ERR_NOTFOUND, "no key %s in use", key_id) : BURROW_OK;
+	return store_change_one(s, stmt, "retire secret", "no key %s in use", key_id);
+}
+
+struct secret_walk {
+	store_secret_cb cb;
+	void *ctx;
+};
+
+static int
+secret_row(sqlite3_stmt *stmt, void *arg)
+{
+	const struct secret_walk *w = arg;
+	struct store_secret k;
+
+	secret_from_row(stmt, &k);
+	return w->cb(&k, w->ctx);
 }
 
 int
@@ -145,21 +143,12 @@ store_secret_list(struct store *s, const char *purpose, store_secret_cb cb, void
 	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
 	    "ORDER BY id DESC";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	struct store_secret k;
-	int rc, ret = BURROW_OK;
+	struct secret_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		secret_from_row(stmt, &k);
-		if ((ret = cb(&k, ctx)) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_sql_error(s, rc, "list secrets");
-	sqlite3_reset(stmt);
-	return ret;
+	return store_each_row(s, stmt, secret_row, &w, "list secrets");
 }
 
 int

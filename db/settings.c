@@ -34,13 +34,10 @@ store_setting_set(struct store *s, const char *key, const char *value)
 	    "INSERT INTO settings(key, value) VALUES (?, ?) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "write setting");
+	return store_step_done(s, stmt, "write setting");
 }

@@ -95,14 +95,23 @@ store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
 }
 
 int
-store_change_one(struct store *s, sqlite3_stmt *stmt, const char *fmt, ...)
+store_step_done(struct store *s, sqlite3_stmt *stmt, const char *what)
 {
 	int rc = sqlite3_step(stmt);
-	va_list ap;
 
 	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return store_sql_error(s, rc, "write");
+	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, what);
+}
+
+int
+store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
+                 const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if ((rc = store_step_done(s, stmt, what)) != BURROW_OK)
+		return rc;
 	if (sqlite3_changes(s->db) > 0)
 		return BURROW_OK;
 	va_start(ap, fmt);
@@ -138,6 +147,16 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_end(struct store *s, int rc)
+{
+	if (rc == BURROW_OK)
+		rc = store_commit(s);
+	if (rc != BURROW_OK)
+		store_rollback(s);
+	return rc;
 }
 
 void
@@ -186,15 +205,11 @@ migrate(struct store *s, int target)
 		if ((rc = store_begin(s)) != BURROW_OK)
 			return rc;
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
-		if ((rc = store_exec(s, store_migrations[version])) != BURROW_OK ||
-		    (rc = store_exec(s, bump)) != BURROW_OK) {
-			store_rollback(s);
+		rc = store_exec(s, store_migrations[version]);
+		if (rc == BURROW_OK)
+			rc = store_exec(s, bump);
+		if ((rc = store_end(s, rc)) != BURROW_OK)
 			return rc;
-		}
-		if ((rc = store_commit(s)) != BURROW_OK) {
-			store_rollback(s);
-			return rc;
-		}
 	}
 	return BURROW_OK;
 }

@@ -67,12 +67,10 @@ store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
 	sqlite3_bind_text(stmt, 2, k.algorithm, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, k.secret, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
+	if ((rc = store_step_done(s, stmt, "insert TSIG key")) != BURROW_OK)
 		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
 		    ? store_fail(s, BURROW_ERR_EXISTS, "TSIG key %s already exists", k.name)
-		    : store_sql_error(s, rc, "insert TSIG key");
+		    : rc;
 	if (out != NULL)
 		*out = k;
 	OPENSSL_cleanse(&k, sizeof(k));
@@ -111,7 +109,7 @@ store_tsig_remove(struct store *s, const char *name)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no TSIG key %s", name);
+	return store_change_one(s, stmt, "write", "no TSIG key %s", name);
 }
 
 struct tsig_walk {

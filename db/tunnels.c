@@ -217,17 +217,12 @@ store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
 	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++)
 		if ((rc = insert_tunnel(s, spec, &z, port, hostname, &collided)) != BURROW_OK)
 			goto out;
-	if (collided) {
+	if (collided)
 		rc = store_fail(s, BURROW_ERR_FULL, "no unique hostname after %d tries",
 		    NAME_ATTEMPTS);
-		goto out;
-	}
-	rc = store_commit(s);
 out:
-	if (rc != BURROW_OK) {
-		store_rollback(s);
+	if ((rc = store_end(s, rc)) != BURROW_OK)
 		return rc;
-	}
 	return out != NULL ? store_tunnel_get(s, hostname, out) : BURROW_OK;
 }
 
@@ -265,7 +260,7 @@ store_tunnel_remove(struct store *s, const char *hostname)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no tunnel %s", hostname);
+	return store_change_one(s, stmt, "write", "no tunnel %s", hostname);
 }
 
 struct tunnel_walk {

@@ -177,13 +177,9 @@ insert_zone(struct store *s, const char *name, enum store_zone_kind kind,
 	sqlite3_bind_text(stmt, 5, mname, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 6, rname, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
-		    SQLITE_CONSTRAINT_UNIQUE
-		    ? store_fail(s, BURROW_ERR_EXISTS, "zone %s already exists", name)
-		    : store_sql_error(s, rc, "insert zone");
+	if ((rc = store_step_done(s, stmt, "insert zone")) != BURROW_OK)
+		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
+		    ? store_fail(s, BURROW_ERR_EXISTS, "zone %s already exists", name) : rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	return BURROW_OK;
 }
@@ -204,13 +200,10 @@ insert_ns(struct store *s, int64_t zone_id, int position, const char *host)
 	sqlite3_bind_int64(stmt, 1, zone_id);
 	sqlite3_bind_int(stmt, 2, position);
 	sqlite3_bind_text(stmt, 3, canon, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return BURROW_OK;
-	return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY
-	    ? store_fail(s, BURROW_ERR_INVALID, "NS host %s listed twice", canon)
-	    : store_sql_error(s, rc, "insert NS");
+	if ((rc = store_step_done(s, stmt, "insert NS")) != BURROW_OK &&
+	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		rc = store_fail(s, BURROW_ERR_INVALID, "NS host %s listed twice", canon);
+	return rc;
 }
 
 static int
@@ -280,11 +273,7 @@ store_init(struct store *s, const struct store_init_params *p)
 		canon_p.zone = canon;
 		rc = init_base(s, &canon_p);
 	}
-	if (rc == BURROW_OK)
-		rc = store_commit(s);
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 /* Refuses a name that equals, contains or lies inside an existing zone. */
@@ -356,9 +345,7 @@ domain_add_locked(struct store *s, const char *name, const char *workspace)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, copy.first, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, copy.zone_id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "set SOA MNAME");
+	return store_step_done(s, stmt, "set SOA MNAME");
 }
 
 int
@@ -374,13 +361,8 @@ store_domain_add(struct store *s, const char *name, const char *workspace,
 		return store_fail(s, BURROW_ERR_INVALID, "a domain needs a workspace (1-63 chars)");
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
-	rc = domain_add_locked(s, canon, workspace);
-	if (rc == BURROW_OK)
-		rc = store_commit(s);
-	if (rc != BURROW_OK) {
-		store_rollback(s);
+	if ((rc = store_end(s, domain_add_locked(s, canon, workspace))) != BURROW_OK)
 		return rc;
-	}
 	return out != NULL ? store_zone_get(s, canon, out) : BURROW_OK;
 }
 
@@ -419,13 +401,9 @@ store_domain_remove(struct store *s, const char *name)
 		goto out;
 	}
 	sqlite3_bind_int64(stmt, 1, z.id);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	rc = rc == SQLITE_DONE ? store_commit(s) : store_sql_error(s, rc, "delete domain");
+	rc = store_step_done(s, stmt, "delete domain");
 out:
-	if (rc != BURROW_OK)
-		store_rollback(s);
-	return rc;
+	return store_end(s, rc);
 }
 
 int
@@ -443,5 +421,5 @@ store_domain_set_state(struct store *s, const char *name, const char *state,
 	sqlite3_bind_text(stmt, 2, reason != NULL ? reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
 	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "no domain %s", name);
+	return store_change_one(s, stmt, "write", "no domain %s", name);
 }
