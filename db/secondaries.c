@@ -53,13 +53,11 @@ store_secondary_add(struct store *s, const char *address, uint16_t port,
 	sqlite3_bind_int(stmt, 2, port);
 	sqlite3_bind_text(stmt, 3, sec.key.name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
+	if ((rc = store_step_done(s, stmt, "insert secondary")) != BURROW_OK)
+		return rc == BURROW_ERR_EXISTS
 		    ? store_fail(s, BURROW_ERR_EXISTS, "secondary %s port %u already exists",
 		        sec.address, (unsigned)port)
-		    : store_sql_error(s, rc, "insert secondary");
+		    : rc;
 	sec.id = sqlite3_last_insert_rowid(s->db);
 	if (out != NULL)
 		*out = sec;
@@ -80,7 +78,8 @@ store_secondary_remove(struct store *s, const char *address, uint16_t port)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 2, port);
-	return store_change_one(s, stmt, "no secondary %s port %u", canon, (unsigned)port);
+	return store_change_one(s, stmt, "write", "no secondary %s port %u", canon,
+	    (unsigned)port);
 }
 
 struct secondary_walk {

@@ -100,16 +100,49 @@ store_tsig_get(struct store *s, const char *name, struct store_tsig *out)
 	return rc;
 }
 
-int
-store_tsig_remove(struct store *s, const char *name)
+/* Secondaries name their key (a foreign key): refuse with the way out
+ * rather than a bare constraint error. */
+static int
+key_in_use(struct store *s, const char *name, int *used)
 {
-	static const char sql[] = "DELETE FROM tsig_keys WHERE name = lower(?)";
+	static const char sql[] =
+	    "SELECT count(*) FROM secondaries WHERE key_name = lower(?)";
 	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	return store_change_one(s, stmt, "write", "no TSIG key %s", name);
+	rc = sqlite3_step(stmt);
+	*used = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read secondaries");
+}
+
+int
+store_tsig_remove(struct store *s, const char *name)
+{
+	static const char sql[] = "DELETE FROM tsig_keys WHERE name = lower(?)";
+	sqlite3_stmt *stmt;
+	int rc, used = 0;
+
+	if ((rc = store_begin(s)) != BURROW_OK)
+		return rc;
+	if ((rc = key_in_use(s, name, &used)) != BURROW_OK)
+		goto out;
+	if (used > 0) {
+		rc = store_fail(s, BURROW_ERR_REFUSED, "TSIG key %s is used by %d secondary(ies); "
+		    "remove them first ('burrow secondary list')", name, used);
+		goto out;
+	}
+	if ((stmt = store_stmt(s, sql)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = store_change_one(s, stmt, "delete TSIG key", "no TSIG key %s", name);
+out:
+	return store_end(s, rc);
 }
 
 struct tsig_walk {

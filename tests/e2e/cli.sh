@@ -73,6 +73,13 @@ same "edge list" "127.0.0.1 ::1" "$("$B" edge list --json | jq -r '[.[].address]
 ok "tunnel rm" "$B" tunnel rm "$host"
 ok "tunnel show after rm fails" exit_is 1 "$B" tunnel show "$host"
 
+ok "tsig add" "$B" tsig add xfr
+ok "secondary add with that key" "$B" secondary add 127.0.0.1:5300 --key xfr
+ok "a key in use by a secondary cannot be removed" exit_is 1 "$B" tsig rm xfr
+ok "  and the message says why" grep -q 'used by 1 secondary' "$T_DIR/err"
+ok "a secondary with an unknown key is refused" exit_is 1 "$B" secondary add 127.0.0.1:5301 --key nope
+ok "secondary rm, then tsig rm" sh -c "'$B' secondary rm 127.0.0.1:5300 && '$B' tsig rm xfr"
+
 sqlite3 "$BURROW_DB" "PRAGMA user_version = 99"
 ok "a store from a newer schema is refused" exit_is 1 "$B" tunnel list
 ok "  with one clear line" one_line_error
