@@ -214,6 +214,9 @@ test_eof(void **state)
 
 	/* A TCP close without close_notify is an EOF too, not an error. */
 	pair_open(&p);
+	/* The session tickets first: a socket closed with unread bytes
+	 * resets the connection instead (ECONNRESET, an error). */
+	client_read_all(&p, buf, sizeof(buf));
 	close(p.fd[1]);
 	p.fd[1] = -1;
 	assert_int_equal(tls_io_read(p.server, buf, sizeof(buf), &got), TLS_IO_EOF);
