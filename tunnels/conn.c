@@ -9,6 +9,16 @@
  *              EOF relayed as a half-close
  *   CLOSING    an error page is being flushed, then the connection ends
  *
+ * The client socket is driven directly: two events on its fd, an input and
+ * an output evbuffer, and tls_io.c for TLS (no bufferevent: libevent 2.1's
+ * reads at most 4 KB at a time and its TLS filter reads each record in two
+ * calls).  The target is a bufferevent that only connects and writes;
+ * target_rd reads it.
+ *
+ * Every event callback holds the connection (hold/release): conn_free()
+ * inside one only marks it dead, and the memory goes when the outermost
+ * callback returns, so deep call chains never touch freed memory.
+ *
  * The callbacks only move bytes; deciding what a request head means is
  * gate.c's job (and http_head.c's, which is pure).
  */
@@ -20,7 +30,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
 #include "common/error.h"
@@ -28,17 +37,26 @@
 #include "common/netaddr.h"
 #include "tunnels/edge.h"
 #include "tunnels/http_head.h"
+#include "tunnels/tls_io.h"
 
 enum conn_state { CONN_HANDSHAKE, CONN_HEAD, CONN_CONNECTING, CONN_RELAY, CONN_CLOSING };
 
 struct edge_conn {
 	struct edge *edge;
 	struct edge_tunnel *tunnel;      /* referenced; NULL before SNI */
-	struct bufferevent *client, *target;
+	struct bufferevent *target;
 	/* Reads the target socket in place of the bufferevent, whose reads
 	 * libevent 2.1 caps at 4 KB (evbuffer_read): see target_readable. */
 	struct event *target_rd;
-	SSL *ssl;                        /* client side; owned by client */
+	/* The client side: socket, events, buffers, TLS (NULL: tcp tunnel). */
+	evutil_socket_t fd;
+	struct event *client_rd, *client_wr;
+	int rd_on, wr_on;                /* those events are pending */
+	struct evbuffer *cin, *cout;
+	SSL *ssl;
+	short hs_want, rd_want, wr_want; /* what a blocked step waits for */
+	int rd_more;                     /* a read stopped with bytes left */
+	int busy, dead;                  /* hold/release, conn_free deferred */
 	enum conn_state state;
 	int http;                        /* client speaks HTTP/1.1: 502 page */
 	int client_eof, target_eof;      /* that side sent EOF */
@@ -64,7 +82,9 @@ struct edge_conn {
 static void conn_free(struct edge_conn *c);
 static void drop_target(struct edge_conn *c);
 static void connect_target(struct edge_conn *c);
-static void pump(struct edge_conn *c, struct bufferevent *from, struct bufferevent *to);
+static void pump(struct edge_conn *c, int from_client);
+static void client_arm(struct edge_conn *c);
+static void client_flush(struct edge_conn *c);
 
 const char *
 edge_conn_peer(const struct edge_conn *c)
@@ -138,6 +158,21 @@ touch(struct edge_conn *c)
 {
 	now(c, &c->last);
 }
+/* hold/release bracket every event callback: see the top of the file. */
+static void
+hold(struct edge_conn *c)
+{
+	c->busy++;
+}
+
+static void destroy(struct edge_conn *c);
+
+static void
+release(struct edge_conn *c)
+{
+	if (--c->busy == 0 && c->dead)
+		destroy(c);
+}
 
 static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -167,6 +202,16 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_free(struct edge_conn *c)
 {
+	if (c->dead)
+		return;
+	c->dead = 1;
+	if (c->busy == 0)
+		destroy(c);
+}
+
+static void
+destroy(struct edge_conn *c)
+{
 	struct edge *e = c->edge;
 
 	if (c->prev != NULL)
@@ -175,10 +220,17 @@ conn_free(struct edge_conn *c)
 		e->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->client != NULL)
-		bufferevent_free(c->client);   /* frees ssl and closes the socket */
-	else if (c->ssl != NULL)
-		SSL_free(c->ssl);
+	if (c->client_rd != NULL)
+		event_free(c->client_rd);
+	if (c->client_wr != NULL)
+		event_free(c->client_wr);
+	SSL_free(c->ssl);
+	if (c->fd >= 0)
+		evutil_closesocket(c->fd);
+	if (c->cin != NULL)
+		evbuffer_free(c->cin);
+	if (c->cout != NULL)
+		evbuffer_free(c->cout);
 	drop_target(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
@@ -197,7 +249,7 @@ void
 edge_conn_close_all(struct edge *e)
 {
 	while (e->conns != NULL)
-		conn_free(e->conns);
+		destroy(e->conns);
 }
 
 /* Sends what is queued for the client, then closes. */
@@ -206,13 +258,12 @@ close_after_flush(struct edge_conn *c)
 {
 	c->state = CONN_CLOSING;
 	drop_target(c);
-	bufferevent_disable(c->client, EV_READ);
-	bufferevent_enable(c->client, EV_WRITE);
-	if (evbuffer_get_length(bufferevent_get_output(c->client)) == 0) {
+	if (evbuffer_get_length(c->cout) == 0) {
 		conn_free(c);
 		return;
 	}
 	set_deadline(c, "error response", c->edge->cfg.handshake_ms);
+	client_flush(c);
 }
 
 /* The read event goes before the bufferevent closes the socket it watches. */
@@ -229,24 +280,68 @@ drop_target(struct edge_conn *c)
 	}
 }
 
-/* Starts or stops reading one side: the target through target_rd, the
- * client through its bufferevent. */
 static void
-set_reading(struct edge_conn *c, struct bufferevent *bev, int on)
+set_target_reading(struct edge_conn *c, int on)
 {
-	if (bev == c->target) {
-		if (c->target_rd == NULL)
-			return;
-		if (on && !c->target_eof)
-			event_add(c->target_rd, NULL);
-		else
-			event_del(c->target_rd);
+	if (c->target_rd == NULL)
 		return;
-	}
-	if (on)
-		bufferevent_enable(bev, EV_READ);
+	if (on && !c->target_eof)
+		event_add(c->target_rd, NULL);
 	else
-		bufferevent_disable(bev, EV_READ);
+		event_del(c->target_rd);
+}
+
+/* Whether the client side should be read now.  The input is bounded like
+ * the bufferevent's read watermark was: bytes held while connecting or
+ * while a head is incomplete count against EDGE_HIGH_WATER. */
+static int
+client_reading(const struct edge_conn *c)
+{
+	return !c->dead && !c->client_eof && !c->client_paused && c->state != CONN_HANDSHAKE &&
+	    c->state != CONN_CLOSING && evbuffer_get_length(c->cin) < EDGE_HIGH_WATER;
+}
+
+static void
+toggle(struct event *ev, int *on, int want)
+{
+	if (want == *on)
+		return;
+	*on = want;
+	if (want)
+		event_add(ev, NULL);
+	else
+		event_del(ev);
+}
+
+/* Arms the client's events for what its blocked steps wait for.  Both stay
+ * armed across wake-ups (EV_PERSIST): in the steady state of a keep-alive
+ * connection this makes no epoll_ctl call at all. */
+static void
+client_arm(struct edge_conn *c)
+{
+	int rd = 0, wr = 0, reading = client_reading(c);
+
+	if (c->dead)
+		return;
+	if (c->state == CONN_HANDSHAKE) {
+		rd = c->hs_want == EV_READ;
+		wr = c->hs_want == EV_WRITE;
+	} else {
+		if (reading) {
+			rd |= c->rd_want == EV_READ;
+			wr |= c->rd_want == EV_WRITE;
+		}
+		if (evbuffer_get_length(c->cout) > 0 && !c->client_shut) {
+			rd |= c->wr_want == EV_READ;
+			wr |= c->wr_want == EV_WRITE;
+		}
+	}
+	toggle(c->client_rd, &c->rd_on, rd);
+	toggle(c->client_wr, &c->wr_on, wr);
+	/* A read stopped for want of room may have left decoded records in
+	 * OpenSSL, which no readiness of the socket would report. */
+	if (reading && c->rd_more)
+		event_active(c->client_rd, EV_READ, 1);
 }
 
 static void
@@ -256,10 +351,9 @@ shut_client(struct edge_conn *c)
 	if (c->ssl != NULL) {
 		/* close_notify: the TLS way to say EOF (RFC 8446 6.1); the
 		 * client may keep sending until its own close_notify. */
-		SSL_shutdown(c->ssl);
-		ERR_clear_error();
+		tls_io_shutdown(c->ssl);
 	} else {
-		shutdown(bufferevent_getfd(c->client), SHUT_WR);
+		shutdown(c->fd, SHUT_WR);
 	}
 }
 
@@ -281,77 +375,111 @@ maybe_done(struct edge_conn *c)
 	return 0;
 }
 
-/* Writes what it can of src to 'to' at once, when nothing is queued for
- * 'to'.  Queueing first would cost a loop turn and two epoll_ctl calls per
- * response (the bufferevent arms its write event, then disarms it once
+/* The client's output shrank: resume the target at half the high-water
+ * mark, finish a closing connection, relay the target's EOF once all its
+ * bytes are out. */
+static void
+client_wrote(struct edge_conn *c)
+{
+	size_t left = evbuffer_get_length(c->cout);
+
+	if (c->state == CONN_CLOSING) {
+		if (left == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->target_paused && left <= EDGE_HIGH_WATER / 2) {
+		c->target_paused = 0;
+		set_target_reading(c, 1);
+	}
+	if (left == 0 && c->target_eof && !c->client_shut && c->target != NULL) {
+		shut_client(c);
+		maybe_done(c);
+	}
+}
+
+/* Writes the client's output until it is empty or the socket blocks.
+ * A failed write (EPIPE, ECONNRESET) ends the connection: the client can
+ * take no more bytes, and retrying would spin until the idle timeout. */
+static void
+client_flush(struct edge_conn *c)
+{
+	enum tls_io_status st = TLS_IO_OK;
+	int n;
+
+	if (c->dead || c->client_shut || c->state == CONN_HANDSHAKE)
+		return;
+	if (c->ssl != NULL) {
+		st = tls_io_write(c->ssl, c->cout);
+	} else {
+		while (evbuffer_get_length(c->cout) > 0) {
+			if ((n = evbuffer_write(c->cout, c->fd)) >= 0)
+				continue;
+			st = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+			    ? TLS_IO_WANT_WRITE : TLS_IO_ERROR;
+			break;
+		}
+	}
+	if (st == TLS_IO_ERROR || st == TLS_IO_EOF) {
+		log_debug("%s: client write failed, closing", c->peer);
+		conn_free(c);
+		return;
+	}
+	c->wr_want = st == TLS_IO_WANT_READ ? EV_READ : EV_WRITE;
+	client_wrote(c);
+	client_arm(c);
+}
+
+/* Writes what it can of src to the target at once, when nothing is queued
+ * for it.  Queueing first would cost a loop turn and two epoll_ctl calls per
+ * request (the bufferevent arms its write event, then disarms it once
  * written); most of the time the socket takes everything right away.
  * Anything left, or any error, stays in src for the bufferevent, which
  * retries and reports errors as usual. */
 static void
-write_now(struct edge_conn *c, struct bufferevent *to, struct evbuffer *src)
+write_target_now(struct edge_conn *c, struct evbuffer *src)
 {
-	struct evbuffer_iovec v;
-	int n, r;
-
-	if (evbuffer_get_length(bufferevent_get_output(to)) != 0 || c->state != CONN_RELAY)
+	if (evbuffer_get_length(bufferevent_get_output(c->target)) != 0 ||
+	    c->state != CONN_RELAY || c->target_shut)
 		return;
-	if (to == c->target || c->ssl == NULL) {
-		if (to == c->target ? c->target_shut : c->client_shut)
-			return;
-		evbuffer_write(src, bufferevent_getfd(to));
-		return;
-	}
-	if (c->client_shut)
-		return;
-	/* One record at a time, as OpenSSL sends them anyway.  A record
-	 * that blocks (WANT_WRITE) stays first in src, so the bufferevent's
-	 * retry starts with the same bytes and at least as many of them, as
-	 * SSL_write requires (with SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER). */
-	while (evbuffer_peek(src, -1, NULL, &v, 1) > 0) {
-		n = v.iov_len > EDGE_TLS_RECORD ? EDGE_TLS_RECORD : (int)v.iov_len;
-		ERR_clear_error();
-		if ((r = SSL_write(c->ssl, v.iov_base, n)) <= 0)
-			break;
-		evbuffer_drain(src, (size_t)r);
-	}
+	evbuffer_write(src, bufferevent_getfd(c->target));
 }
 
+/* Moves bytes from one side's input to the other side's output, and pauses
+ * the reader of the first when the output reaches EDGE_HIGH_WATER: the
+ * reader of 'to' is slower than the writer of 'from'. */
 static void
-pump(struct edge_conn *c, struct bufferevent *from, struct bufferevent *to)
+pump(struct edge_conn *c, int from_client)
 {
-	struct evbuffer *out = bufferevent_get_output(to);
-	struct evbuffer *in = bufferevent_get_input(from);
+	struct evbuffer *in, *out;
 
-	write_now(c, to, in);
-	evbuffer_add_buffer(out, in);
-	if (evbuffer_get_length(out) >= EDGE_HIGH_WATER) {
-		/* The reader of 'to' is slower than the writer of 'from':
-		 * stop reading until 'to' has drained to half. */
-		set_reading(c, from, 0);
-		if (from == c->client)
+	if (c->dead)
+		return;
+	if (from_client) {
+		in = c->cin;
+		out = bufferevent_get_output(c->target);
+		write_target_now(c, in);
+		evbuffer_add_buffer(out, in);
+		if (evbuffer_get_length(out) >= EDGE_HIGH_WATER) {
 			c->client_paused = 1;
-		else
-			c->target_paused = 1;
-		bufferevent_setwatermark(to, EV_WRITE, EDGE_HIGH_WATER / 2, 0);
+			bufferevent_setwatermark(c->target, EV_WRITE, EDGE_HIGH_WATER / 2, 0);
+		}
+		client_arm(c);
+		return;
 	}
-}
-
-/* libevent writes at most 16 KB per write callback by default; a bulk
- * transfer then costs one loop turn per 16 KB.  Larger bites keep the loop
- * overhead per byte low (the watermarks still bound the memory).  Reads
- * stay at one TLS record: SSL_read never returns more, and a larger limit
- * only makes libevent reserve (malloc) that much for every record. */
-static void
-tune(struct bufferevent *bev)
-{
-	bufferevent_set_max_single_read(bev, EDGE_TLS_RECORD);
-	bufferevent_set_max_single_write(bev, EDGE_IO_CHUNK);
+	in = bufferevent_get_input(c->target);
+	evbuffer_add_buffer(c->cout, in);
+	client_flush(c);
+	if (!c->dead && evbuffer_get_length(c->cout) >= EDGE_HIGH_WATER) {
+		c->target_paused = 1;
+		set_target_reading(c, 0);
+	}
 }
 
 static void
 send_page(struct edge_conn *c, int status, const char *reason, const char *body)
 {
-	evbuffer_add_printf(bufferevent_get_output(c->client),
+	evbuffer_add_printf(c->cout,
 	    "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n%s",
 	    status, reason, strlen(body), body);
@@ -377,7 +505,7 @@ static int
 response_step(struct edge_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->target);
-	struct evbuffer *out = bufferevent_get_output(c->client);
+	struct evbuffer *out = c->cout;
 	size_t len, line_end, head_end;
 	const char *buf;
 	int status, rc;
@@ -423,16 +551,16 @@ response_step(struct edge_conn *c)
 		c->upgrade = 0;
 		if (status == 101) {
 			/* Switched protocols: from here on a plain byte stream. */
-			pump(c, c->client, c->target);
+			pump(c, 1);
 		} else {
 			/* The container said no to the upgrade but might read
 			 * a next request on this connection, unchecked: end
 			 * the request stream here instead. */
 			c->discard_client = 1;
-			evbuffer_drain(bufferevent_get_input(c->client),
-			    evbuffer_get_length(bufferevent_get_input(c->client)));
+			evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
 			if (!c->target_shut)
 				shut_target(c);
+			client_arm(c);
 		}
 	}
 	return 0;
@@ -454,10 +582,7 @@ client_eof(struct edge_conn *c)
 		break;
 	}
 	if (!c->upgrade && !c->discard_client)
-		pump(c, c->client, c->target);
-	/* A TLS bufferevent stops writing on EOF; keep it writing the
-	 * other direction (half-close). */
-	bufferevent_enable(c->client, EV_WRITE);
+		pump(c, 1);
 	if (evbuffer_get_length(bufferevent_get_output(c->target)) == 0 && !c->target_shut &&
 	    !c->upgrade)
 		shut_target(c);
@@ -470,38 +595,38 @@ target_eof(struct edge_conn *c)
 	c->target_eof = 1;
 	if (c->watch_status && response_step(c) < 0)
 		return;
-	pump(c, c->target, c->client);
-	if (evbuffer_get_length(bufferevent_get_output(c->client)) == 0 && !c->client_shut)
+	pump(c, 0);
+	if (c->dead)
+		return;
+	if (evbuffer_get_length(c->cout) == 0 && !c->client_shut)
 		shut_client(c);
 	if (c->upgrade && !c->target_shut)
 		shut_target(c);   /* no 101 ever came */
 	maybe_done(c);
 }
 
+/* New bytes in the client's input. */
 static void
-client_read(struct bufferevent *bev, void *arg)
+client_read(struct edge_conn *c)
 {
-	struct edge_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	enum gate_result r;
 	char *head = NULL, *cookie = NULL;
 	size_t len = 0;
 	int upgrade = 0;
 
-	touch(c);
 	switch (c->state) {
 	case CONN_HANDSHAKE:
 	case CONN_CONNECTING:
-		return;   /* kept, bounded by the read watermark */
+		return;   /* kept, bounded by client_reading() */
 	case CONN_CLOSING:
-		evbuffer_drain(in, evbuffer_get_length(in));
+		evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
 		return;
 	case CONN_HEAD:
-		r = edge_gate_check(c->edge, c->tunnel, in, &head, &len, &upgrade, &cookie);
+		r = edge_gate_check(c->edge, c->tunnel, c->cin, &head, &len, &upgrade, &cookie);
 		if (r == GATE_WAIT)
 			return;
 		if (r == GATE_DENY) {
-			evbuffer_add(bufferevent_get_output(c->client), head, len);
+			evbuffer_add(c->cout, head, len);
 			free(head);
 			close_after_flush(c);
 			return;
@@ -517,57 +642,20 @@ client_read(struct bufferevent *bev, void *arg)
 		break;
 	}
 	if (c->discard_client) {
-		evbuffer_drain(in, evbuffer_get_length(in));
+		evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
 		return;
 	}
 	if (!c->upgrade)
-		pump(c, c->client, c->target);
+		pump(c, 1);
 }
 
 static void
-target_read(struct bufferevent *bev, void *arg)
+target_read(struct edge_conn *c)
 {
-	struct edge_conn *c = arg;
-
-	(void)bev;
 	touch(c);
 	if (c->watch_status && response_step(c) != 0)
 		return;
-	pump(c, c->target, c->client);
-}
-
-/* The output of 'to' drained below its low watermark. */
-static void
-drained(struct edge_conn *c, struct bufferevent *to)
-{
-	struct bufferevent *from = to == c->client ? c->target : c->client;
-	int *paused = to == c->client ? &c->target_paused : &c->client_paused;
-
-	if (*paused) {
-		*paused = 0;
-		bufferevent_setwatermark(to, EV_WRITE, 0, 0);
-		set_reading(c, from, 1);
-	}
-}
-
-static void
-client_write(struct bufferevent *bev, void *arg)
-{
-	struct edge_conn *c = arg;
-
-	if (c->state == CONN_CLOSING) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_free(c);
-		return;
-	}
-	if (c->target == NULL)
-		return;
-	drained(c, c->client);
-	if (c->target_eof && !c->client_shut &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		shut_client(c);
-		maybe_done(c);
-	}
+	pump(c, 0);
 }
 
 static void
@@ -575,12 +663,19 @@ target_write(struct bufferevent *bev, void *arg)
 {
 	struct edge_conn *c = arg;
 
-	drained(c, c->target);
+	hold(c);
+	/* Drained to its low watermark: resume reading the client. */
+	if (c->client_paused) {
+		c->client_paused = 0;
+		bufferevent_setwatermark(c->target, EV_WRITE, 0, 0);
+		client_arm(c);
+	}
 	if (c->client_eof && !c->target_shut && !c->upgrade &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
 		shut_target(c);
 		maybe_done(c);
 	}
+	release(c);
 }
 
 /* The target socket is readable.  libevent 2.1's bufferevent reads at
@@ -612,13 +707,15 @@ target_readable(evutil_socket_t fd, short what, void *arg)
 		conn_free(c);
 		return;
 	}
+	hold(c);
 	if (n == 0) {
 		event_del(c->target_rd);
 		target_eof(c);
-		return;
+	} else {
+		evbuffer_add(in, c->edge->scratch, (size_t)n);
+		target_read(c);
 	}
-	evbuffer_add(in, c->edge->scratch, (size_t)n);
-	target_read(c->target, c);
+	release(c);
 }
 
 static void
@@ -641,10 +738,10 @@ target_connected(struct edge_conn *c)
 	/* The bufferevent only writes; target_rd reads. */
 	bufferevent_disable(c->target, EV_READ);
 	bufferevent_enable(c->target, EV_WRITE);
-	set_reading(c, c->target, 1);
-	bufferevent_enable(c->client, EV_READ | EV_WRITE);
+	set_target_reading(c, 1);
 	if (!c->upgrade)
-		pump(c, c->client, c->target);
+		pump(c, 1);
+	client_arm(c);
 	if (c->client_eof)
 		client_eof(c);
 }
@@ -657,28 +754,26 @@ target_event(struct bufferevent *bev, short what, void *arg)
 	const char *why;
 
 	(void)bev;
+	hold(c);
 	if (what & BEV_EVENT_CONNECTED) {
 		target_connected(c);
-		return;
-	}
-	if (c->state == CONN_CONNECTING) {
+	} else if (c->state == CONN_CONNECTING) {
 		if (c->in_connect) {
 			c->connect_failed = 1;
-			return;
+		} else {
+			why = bufferevent_socket_get_dns_error(c->target) != 0
+			    ? evutil_gai_strerror(bufferevent_socket_get_dns_error(c->target))
+			    : evutil_socket_error_to_string(err);
+			target_failed(c, why);
 		}
-		why = bufferevent_socket_get_dns_error(c->target) != 0
-		    ? evutil_gai_strerror(bufferevent_socket_get_dns_error(c->target))
-		    : evutil_socket_error_to_string(err);
-		target_failed(c, why);
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
+	} else if (what & BEV_EVENT_EOF) {
 		target_eof(c);
-		return;
+	} else {
+		log_debug("tunnel %s: target error (%s), closing %s", c->tunnel->hostname,
+		    evutil_socket_error_to_string(err), c->peer);
+		conn_free(c);
 	}
-	log_debug("tunnel %s: target error (%s), closing %s", c->tunnel->hostname,
-	    evutil_socket_error_to_string(err), c->peer);
-	conn_free(c);
+	release(c);
 }
 
 static void
@@ -696,9 +791,11 @@ connect_target(struct edge_conn *c)
 		conn_free(c);
 		return;
 	}
-	bufferevent_setcb(c->target, target_read, target_write, target_event, c);
-	bufferevent_setwatermark(c->target, EV_READ, 0, EDGE_HIGH_WATER);
-	tune(c->target);
+	bufferevent_setcb(c->target, NULL, target_write, target_event, c);
+	/* libevent writes at most 16 KB per write callback by default; larger
+	 * bites keep the loop overhead per byte low (the high-water mark
+	 * still bounds the memory). */
+	bufferevent_set_max_single_write(c->target, EDGE_IO_CHUNK);
 	c->in_connect = 1;
 	snprintf(addr, sizeof(addr), netaddr_ip_family(t->target_host) == 6 ? "[%s]:%u" : "%s:%u",
 	    t->target_host, t->target_port);
@@ -726,52 +823,130 @@ handshake_done(struct edge_conn *c)
 		c->state = CONN_HEAD;
 		/* The whole head within head_ms: slowloris gets cut off. */
 		set_deadline(c, "request head", c->edge->cfg.head_ms);
-		if (evbuffer_get_length(bufferevent_get_input(c->client)) > 0)
-			client_read(c->client, c);
-		return;
+		return;   /* client_io reads the head next */
 	}
 	connect_target(c);
 }
 
-static void
-client_event(struct bufferevent *bev, short what, void *arg)
+/* One handshake step; 0 once it is complete. */
+static int
+client_handshake(struct edge_conn *c)
 {
-	struct edge_conn *c = arg;
+	enum tls_io_status st = tls_io_handshake(c->ssl);
 	unsigned long err;
 
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {
+	if (st == TLS_IO_OK) {
+		/* Read-ahead may have taken the first request along with the
+		 * client's Finished: read without waiting for readiness. */
+		c->rd_more = 1;
 		handshake_done(c);
-		return;
+		return 0;
 	}
-	/* With dirty shutdowns allowed, libevent also reports a failed
-	 * write (EPIPE, ECONNRESET) as EOF.  That is no half-close: the
-	 * client can take no more bytes, and writing on would spin on the
-	 * dead socket until the idle timeout. */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_WRITING)) {
-		client_eof(c);
-		return;
+	if (st == TLS_IO_WANT_READ || st == TLS_IO_WANT_WRITE) {
+		c->hs_want = st == TLS_IO_WANT_READ ? EV_READ : EV_WRITE;
+		return -1;
 	}
-	if (c->state == CONN_HANDSHAKE) {
-		while ((err = bufferevent_get_openssl_error(bev)) != 0)
-			log_debug("%s: TLS handshake failed: %s", c->peer, ERR_reason_error_string(err));
-	}
+	while ((err = ERR_get_error()) != 0)
+		log_debug("%s: TLS handshake failed: %s", c->peer, ERR_reason_error_string(err));
 	conn_free(c);
+	return -1;
+}
+
+/* Reads the client into cin: room for at most EDGE_IO_CHUNK at a time, up
+ * to EDGE_HIGH_WATER held.  Returns the status of the last step. */
+static enum tls_io_status
+client_fill(struct edge_conn *c)
+{
+	size_t room = EDGE_HIGH_WATER - evbuffer_get_length(c->cin), got = 0;
+	enum tls_io_status st;
+	ssize_t n;
+
+	if (room > EDGE_IO_CHUNK)
+		room = EDGE_IO_CHUNK;
+	if (c->ssl != NULL) {
+		st = tls_io_read(c->ssl, c->edge->scratch, room, &got);
+	} else if ((n = read(c->fd, c->edge->scratch, room)) > 0) {
+		got = (size_t)n;
+		/* A short read drained the socket; readiness reports more. */
+		st = got < room ? TLS_IO_WANT_READ : TLS_IO_OK;
+	} else if (n == 0) {
+		st = TLS_IO_EOF;
+	} else {
+		st = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+		    ? TLS_IO_WANT_READ : TLS_IO_ERROR;
+	}
+	if (got > 0) {
+		evbuffer_add(c->cin, c->edge->scratch, got);
+		touch(c);
+	}
+	return st;
+}
+
+/* Reads and handles client bytes while there is room.  A few rounds at
+ * most per wake-up, so one busy client cannot starve the others; rd_more
+ * brings it back. */
+static void
+client_read_some(struct edge_conn *c)
+{
+	enum tls_io_status st;
+	int rounds = 4;
+
+	while (client_reading(c)) {
+		st = client_fill(c);
+		c->rd_more = st == TLS_IO_OK;
+		c->rd_want = st == TLS_IO_WANT_WRITE ? EV_WRITE : EV_READ;
+		if (evbuffer_get_length(c->cin) > 0)
+			client_read(c);
+		if (st == TLS_IO_EOF) {
+			if (!c->dead)
+				client_eof(c);
+			return;
+		}
+		if (st == TLS_IO_ERROR) {
+			log_debug("%s: client read failed, closing", c->peer);
+			conn_free(c);
+			return;
+		}
+		if (st != TLS_IO_OK || --rounds == 0)
+			return;
+	}
+}
+
+/* The client socket is readable or writable: handshake, then flush what
+ * waits for the client, then read.  A step that blocked on the other
+ * readiness (TLS may need to read to write, or the reverse) runs too. */
+static void
+client_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct edge_conn *c = arg;
+
+	(void)fd;
+	hold(c);
+	if (c->state == CONN_HANDSHAKE && client_handshake(c) != 0)
+		goto out;
+	if (evbuffer_get_length(c->cout) > 0 && (what & c->wr_want))
+		client_flush(c);
+	if ((what & c->rd_want) || c->rd_more)
+		client_read_some(c);
+out:
+	client_arm(c);
+	release(c);
 }
 
 static struct edge_conn *
-conn_new(struct edge *e, const struct sockaddr *sa)
+conn_new(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa)
 {
 	struct edge_conn *c = calloc(1, sizeof(*c));
 	char ip[INET6_ADDRSTRLEN];
 
-	if (c == NULL)
-		return NULL;
-	c->edge = e;
-	if ((c->timer = evtimer_new(e->base, timer_cb, c)) == NULL) {
-		free(c);
+	if (c == NULL) {
+		evutil_closesocket(fd);
 		return NULL;
 	}
+	c->edge = e;
+	c->fd = fd;
+	c->hs_want = c->rd_want = EV_READ;
+	c->wr_want = EV_WRITE;
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 		evutil_inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
@@ -787,6 +962,16 @@ conn_new(struct edge *e, const struct sockaddr *sa)
 	e->conns = c;
 	e->nconns++;
 	touch(c);
+	c->timer = evtimer_new(e->base, timer_cb, c);
+	c->client_rd = event_new(e->base, fd, EV_READ | EV_PERSIST, client_io, c);
+	c->client_wr = event_new(e->base, fd, EV_WRITE | EV_PERSIST, client_io, c);
+	c->cin = evbuffer_new();
+	c->cout = evbuffer_new();
+	if (c->timer == NULL || c->client_rd == NULL || c->client_wr == NULL || c->cin == NULL ||
+	    c->cout == NULL) {
+		destroy(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -803,53 +988,29 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c = conn_new(e, sa)) == NULL) {
-		evutil_closesocket(fd);
+	if ((c = conn_new(e, fd, sa)) == NULL)
 		return;
-	}
+	hold(c);
 	if (tcp_tunnel != NULL) {
 		if (edge_conn_bind(c, tcp_tunnel) != BURROW_OK) {
 			log_warn("tunnel %s: connection limit (%d) reached, %s refused",
 			    tcp_tunnel->hostname, e->cfg.max_conns_per_tunnel, c->peer);
-			evutil_closesocket(fd);
 			conn_free(c);
-			return;
+		} else {
+			connect_target(c);
 		}
-		c->client = bufferevent_socket_new(e->base, fd, BEV_OPT_CLOSE_ON_FREE);
-		if (c->client == NULL) {
-			evutil_closesocket(fd);
-			conn_free(c);
-			return;
-		}
-	} else {
-		if ((c->ssl = SSL_new(e->default_ctx)) == NULL) {
-			evutil_closesocket(fd);
-			conn_free(c);
-			return;
-		}
-		SSL_set_app_data(c->ssl, c);
-		/* write_now() may leave a blocked record's bytes for the
-		 * bufferevent to retry from another address. */
-		SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-		c->client = bufferevent_openssl_socket_new(e->base, fd, c->ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-		if (c->client == NULL) {
-			evutil_closesocket(fd);
-			conn_free(c);
-			return;
-		}
-		/* A client that closes without close_notify has still ended
-		 * its stream; most HTTP clients do exactly that. */
-		bufferevent_openssl_set_allow_dirty_shutdown(c->client, 1);
+		goto out;
 	}
-	bufferevent_setcb(c->client, client_read, client_write, client_event, c);
-	bufferevent_setwatermark(c->client, EV_READ, 0, EDGE_HIGH_WATER);
-	tune(c->client);
-	bufferevent_enable(c->client, EV_READ | EV_WRITE);
-	if (tcp_tunnel != NULL) {
-		connect_target(c);
-		return;
+	if ((c->ssl = SSL_new(e->default_ctx)) == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+		conn_free(c);
+		goto out;
 	}
+	SSL_set_app_data(c->ssl, c);
+	tls_io_setup(c->ssl);
+	SSL_set_accept_state(c->ssl);
 	c->state = CONN_HANDSHAKE;
 	set_deadline(c, "TLS handshake", e->cfg.handshake_ms);
+out:
+	client_arm(c);
+	release(c);
 }

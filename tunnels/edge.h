@@ -7,6 +7,8 @@
  *             callback), ALPN
  *   conn.c    one client connection: handshake, target connect, relay with
  *             back-pressure and half-close, timeouts
+ *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
+ *             SSL_write on the socket, read-ahead (no bufferevent_openssl)
  *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
  *   edge.c    the context: start, poll timer, signals, drain, free
@@ -34,11 +36,8 @@
 #define EDGE_KEYS_MAX 16
 /* Bytes one direction may queue before its reader is paused. */
 #define EDGE_HIGH_WATER (256 * 1024)
-/* Most bytes one read of a target socket, or one write callback, moves. */
+/* Most bytes one read of either socket, or one write callback, moves. */
 #define EDGE_IO_CHUNK (128 * 1024)
-/* The largest TLS plaintext record (RFC 8446 5.1): one SSL_read returns at
- * most this, and the edge hands SSL_write at most this at a time. */
-#define EDGE_TLS_RECORD 16384
 
 struct edge_config {
 	const char *db_path;
@@ -103,8 +102,8 @@ struct edge {
 	int nkeys;
 	int keys_loaded;
 	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
-	/* Where target reads land before they are queued: one read of up to
-	 * EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
+	/* Where reads of either side land before they are queued: one read
+	 * of up to EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
 	unsigned char scratch[EDGE_IO_CHUNK];
 };
 
