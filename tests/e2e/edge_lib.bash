@@ -28,11 +28,25 @@ edge_setup() {
 	tcp_lo=$(free_port)
 	"$B" init --tcp-ports "$tcp_lo-$((tcp_lo + 9))" >/dev/null || return 1
 	"$B" cert import "$ZONE" --chain "$T_DIR/leaf.pem" --key "$T_DIR/leaf.key" >/dev/null || return 1
-	EDGE_PORT=$(free_port)
-	start edge "$BIN/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EDGE_PORT" \
-		--poll-ms 50 "$@"
-	EDGE_PID=$LAST_PID
-	wait_for 10 edge_listening
+	# A port picked free can be taken by another process before the edge
+	# binds it (tests run beside other work): then try another one.
+	for _attempt in 1 2 3; do
+		EDGE_PORT=$(free_port)
+		start edge "$BIN/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EDGE_PORT" \
+			--poll-ms 50 "$@"
+		EDGE_PID=$LAST_PID
+		wait_for 20 edge_up
+		edge_listening && return 0
+		kill -0 "$EDGE_PID" 2>/dev/null && break   # alive but silent: give up
+	done
+	echo "burrow-edge did not start; its log:"
+	tail -5 "$T_DIR/edge.log"
+	return 1
+}
+
+# edge_up: listening, or gone (so a failed start is not waited out).
+edge_up() {
+	edge_listening || ! kill -0 "$EDGE_PID" 2>/dev/null
 }
 
 edge_listening() {
