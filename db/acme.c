@@ -9,14 +9,6 @@
 #include "db/internal.h"
 #include "db/store_acme.h"
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	return strdup(t != NULL ? (const char *)t : "");
-}
-
 void
 store_acme_account_clear(struct store_acme_account *a)
 {
@@ -47,8 +39,8 @@ store_acme_account_get(struct store *s, const char *directory_url,
 		store_column_text(stmt, 1, out->directory_url, sizeof(out->directory_url));
 		store_column_text(stmt, 2, out->kid, sizeof(out->kid));
 		store_column_text(stmt, 3, out->contact, sizeof(out->contact));
-		out->key_pem = column_dup(stmt, 4);
-		out->next_key_pem = column_dup(stmt, 5);
+		out->key_pem = store_column_dup(stmt, 4);
+		out->next_key_pem = store_column_dup(stmt, 5);
 		out->created_at = sqlite3_column_int64(stmt, 6);
 		rc = out->key_pem != NULL && out->next_key_pem != NULL ? BURROW_OK
 		    : BURROW_ERR_NOMEM;
@@ -169,8 +161,8 @@ store_acme_order_open(struct store *s, const char *zone, struct store_acme_order
 		store_column_text(stmt, 6, out->step, sizeof(out->step));
 		store_column_text(stmt, 7, out->key_type, sizeof(out->key_type));
 		store_column_text(stmt, 8, out->error, sizeof(out->error));
-		out->key_pem = column_dup(stmt, 9);
-		out->state_json = column_dup(stmt, 10);
+		out->key_pem = store_column_dup(stmt, 9);
+		out->state_json = store_column_dup(stmt, 10);
 		out->created_at = sqlite3_column_int64(stmt, 11);
 		out->updated_at = sqlite3_column_int64(stmt, 12);
 		rc = out->key_pem != NULL && out->state_json != NULL ? BURROW_OK

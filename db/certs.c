@@ -87,14 +87,6 @@ store_cert_add(struct store *s, const char *zone, struct store_cert *c)
 	return store_end(s, rc);
 }
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	return strdup(t != NULL ? (const char *)t : "");
-}
-
 int
 store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 {
@@ -111,8 +103,8 @@ store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		cert_from_row(stmt, out);
-		out->chain_pem = column_dup(stmt, 11);
-		out->key_pem = column_dup(stmt, 12);
+		out->chain_pem = store_column_dup(stmt, 11);
+		out->key_pem = store_column_dup(stmt, 12);
 		rc = out->chain_pem != NULL && out->key_pem != NULL ? BURROW_OK
 		    : BURROW_ERR_NOMEM;
 		if (rc != BURROW_OK)

@@ -69,6 +69,10 @@ int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
                      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A new copy of column col as text ("" for NULL), freed by the caller;
+ * NULL when out of memory. */
+char *store_column_dup(sqlite3_stmt *stmt, int col);
+
 /* Runs a one-shot statement that takes no parameters and returns no rows. */
 int store_exec(struct store *s, const char *sql);
 

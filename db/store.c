@@ -167,6 +167,14 @@ store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", t != NULL ? (const char *)t : "");
 }
 
+char *
+store_column_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return strdup(t != NULL ? (const char *)t : "");
+}
+
 int
 store_schema_latest(void)
 {
