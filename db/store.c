@@ -1,11 +1,15 @@
 /*
  * store.c: opening the store, migrations, statements and errors.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
 
 #include "common/error.h"
 #include "db/internal.h"
@@ -239,6 +243,20 @@ configure(struct store *s)
 	return store_exec(s, "PRAGMA synchronous = NORMAL");
 }
 
+/* The store holds private keys (ACME account and certificate keys,
+ * WireGuard keys, token secrets): create it readable by its owner only.
+ * SQLite gives the -wal and -shm files the same mode. */
+static int
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return errno == EEXIST ? BURROW_OK : BURROW_ERR_IO;
+	close(fd);
+	return BURROW_OK;
+}
+
 static int
 open_at(const char *path, int flags, int target, struct store **out,
         char *errmsg, size_t errsz)
@@ -248,10 +266,17 @@ open_at(const char *path, int flags, int target, struct store **out,
 	int oflags, rc;
 
 	*out = NULL;
-	if (stat(path, &st) != 0 && !(flags & STORE_CREATE)) {
-		if (errmsg != NULL)
-			snprintf(errmsg, errsz, "no store at %s (run 'burrow init' first)", path);
-		return BURROW_ERR_NOTFOUND;
+	if (stat(path, &st) != 0) {
+		if (!(flags & STORE_CREATE)) {
+			if (errmsg != NULL)
+				snprintf(errmsg, errsz, "no store at %s (run 'burrow init' first)", path);
+			return BURROW_ERR_NOTFOUND;
+		}
+		if ((rc = create_private(path)) != BURROW_OK) {
+			if (errmsg != NULL)
+				snprintf(errmsg, errsz, "cannot create %s: %s", path, strerror(errno));
+			return rc;
+		}
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return BURROW_ERR_NOMEM;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -94,8 +95,13 @@ test_migrate_from_empty(void **state)
 {
 	struct fixture *f = *state;
 
+	struct stat st;
+
 	assert_int_equal(store_schema_version(f->s), store_schema_latest());
 	assert_true(store_schema_latest() >= 4);
+	/* Private keys live in the store: owner-only from the start. */
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(count_rows(f->path, "certificates"), 0);
 	assert_int_equal(count_rows(f->path, "proxies"), 0);
 }
