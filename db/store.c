@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "common/error.h"
 #include "db/internal.h"
 
