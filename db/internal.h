@@ -69,6 +69,10 @@ int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
                      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Runs sql, a query without parameters returning one integer (e.g. a
+ * max(seq)), into *out.  Errors as store_sql_error() with what. */
+int store_scalar_int64(struct store *s, const char *sql, int64_t *out, const char *what);
+
 /* A new copy of column col as text ("" for NULL), freed by the caller;
  * NULL when out of memory. */
 char *store_column_dup(sqlite3_stmt *stmt, int col);

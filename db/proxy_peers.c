@@ -360,16 +360,8 @@ int
 store_proxy_change_max(struct store *s, int64_t *seq)
 {
 	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM proxy_changes";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
-	int rc;
 
-	if (stmt == NULL)
-		return BURROW_ERR_IO;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read proxy changes");
+	return store_scalar_int64(s, sql, seq, "read proxy changes");
 }
 
 /* ---- HTTP API tokens ---- */

@@ -170,6 +170,21 @@ store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", t != NULL ? (const char *)t : "");
 }
 
+int
+store_scalar_int64(struct store *s, const char *sql, int64_t *out, const char *what)
+{
+	sqlite3_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, what);
+}
+
 char *
 store_column_dup(sqlite3_stmt *stmt, int col)
 {
