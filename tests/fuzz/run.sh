@@ -30,8 +30,10 @@ common="-timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1"
 # check: no input chosen by time, load or address.  A fixed -seed and -runs
 # instead of -max_total_time; no -reload (a timer); seeds read from a list in
 # sorted order, not from readdir; -use_cmp=0 because libFuzzer's comparison
-# tables record pointer values, which ASLR changes; targets that use OpenSSL's
-# RNG make it a fixed stream (fixed_rand.h).
+# tables record pointer values, which ASLR changes (and the Makefile builds
+# without stack-depth coverage, for the same reason); targets that use
+# OpenSSL's RNG make it a fixed stream (fixed_rand.h).  The TAP line's digest
+# is of the names (SHA-1s) of the inputs libFuzzer kept: equal on every run.
 runs=${FUZZ_RUNS:-1000000}
 check_seed=${FUZZ_CHECK_SEED:-1}
 # explore: any seed, printed so a find can be reproduced.
@@ -155,7 +157,8 @@ check_one() {
 		echo "ok $n - fuzz $1: $count corpus files replayed, then" \
 		    "$(stat "$work/fuzz.log" number_of_executed_units) runs from seed $check_seed" \
 		    "(max_len $len): cov $(done_field "$work/fuzz.log" cov)," \
-		    "ft $(done_field "$work/fuzz.log" ft), $(ls "$work/new" | wc -l) new inputs, no crash"
+		    "ft $(done_field "$work/fuzz.log" ft), $(ls "$work/new" | wc -l) new inputs" \
+		    "(digest $(ls "$work/new" | LC_ALL=C sort | sha1sum | cut -c1-12)), no crash"
 	fi
 	rm -rf "$work"
 }
