@@ -48,8 +48,8 @@ max_len() {
 	echo "${v:-4096}"
 }
 
-# stat LOG KEY: a number from libFuzzer's -print_final_stats lines.
-stat() {
+# final_stat LOG KEY: a number from libFuzzer's -print_final_stats lines.
+final_stat() {
 	sed -n "s/^stat::$2: *\([0-9][0-9]*\).*/\1/p" "$1" | tail -1
 }
 
@@ -155,7 +155,7 @@ check_one() {
 		failed=$((failed + 1))
 	else
 		echo "ok $n - fuzz $1: $count corpus files replayed, then" \
-		    "$(stat "$work/fuzz.log" number_of_executed_units) runs from seed $check_seed" \
+		    "$(final_stat "$work/fuzz.log" number_of_executed_units) runs from seed $check_seed" \
 		    "(max_len $len): cov $(done_field "$work/fuzz.log" cov)," \
 		    "ft $(done_field "$work/fuzz.log" ft), $(ls "$work/new" | wc -l) new inputs" \
 		    "(digest $(ls "$work/new" | LC_ALL=C sort | sha1sum | cut -c1-12)), no crash"
@@ -176,8 +176,8 @@ explore_one() {
 	"$2" $common -seed="$seed" -max_total_time="$seconds" -max_len="$len" \
 	    -artifact_prefix="$arts/" "$grow" "tests/fuzz/corpus/$1" >"$log" 2>&1
 	status=$?
-	execs=$(stat "$log" number_of_executed_units)
-	summary="$execs runs, $(stat "$log" average_exec_per_sec) exec/s,"
+	execs=$(final_stat "$log" number_of_executed_units)
+	summary="$execs runs, $(final_stat "$log" average_exec_per_sec) exec/s,"
 	summary="$summary corpus $(done_field "$log" corp) ($before -> $(ls "$grow" | wc -l) files in $grow)"
 	summary="$summary, cov $(done_field "$log" cov), ft $(done_field "$log" ft)"
 	if [ $status -eq 0 ]; then
