@@ -696,8 +696,6 @@ http_response_parse(const char *buf, size_t len, struct http_response *out)
 		out->body = out->content_length > 0 ? HTTP_BODY_LENGTH : HTTP_BODY_NONE;
 	else
 		out->body = HTTP_BODY_CLOSE;
-	if (out->body == HTTP_BODY_CLOSE)
-		out->close = 1;
 	return BURROW_OK;
 }
 
