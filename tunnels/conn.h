@@ -158,6 +158,9 @@ void http_relay_target(struct edge_conn *c);
 /* 1 while client bytes wait for the response to an upgrade request: the
  * target's write side stays open until then.  0 on other tunnels. */
 int http_relay_holding(const struct edge_conn *c);
+/* 1 once the gate cut a request body short (malformed framing): the
+ * target's write side is shut as soon as what is queued has gone. */
+int http_relay_cut(const struct edge_conn *c);
 /* Frees c->hr (NULL is fine). */
 void http_relay_free(struct edge_conn *c);
 

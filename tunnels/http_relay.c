@@ -27,6 +27,7 @@ struct http_relay {
 	struct gate gate;
 	struct http_track track;
 	struct evbuffer *to_target, *to_client;   /* what is ready to move */
+	int cut;                  /* a request body was cut short */
 };
 
 static struct http_relay *
@@ -71,6 +72,12 @@ http_relay_holding(const struct edge_conn *c)
 	return c->hr != NULL && c->hr->gate.state == GATE_HELD;
 }
 
+int
+http_relay_cut(const struct edge_conn *c)
+{
+	return c->hr != NULL && c->hr->cut;
+}
+
 /* The first bytes of buf as one piece: the first extent, or, when want is
  * set (the machine waits for a whole element), up to HTTP_HEAD_MAX + 1
  * bytes pulled together. */
@@ -112,7 +119,7 @@ gate_step(struct edge_conn *c, struct gate_out *out)
 /* A refused request after others were passed: its page goes out after
  * their responses, and nothing more goes to the container. */
 static void
-refuse(struct edge_conn *c, struct gate_out *out)
+refuse(struct edge_conn *c, struct gate_out *out, int in_body)
 {
 	log_info("tunnel %s: %s (%s)", c->tunnel->hostname, out->reason, c->peer);
 	evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
@@ -121,7 +128,20 @@ refuse(struct edge_conn *c, struct gate_out *out)
 		conn_free(c);
 		return;
 	}
-	http_relay_target(c);
+	/* A body cut short leaves the container waiting for the rest: it
+	 * gets EOF once what is queued is out (target.c), and answers or
+	 * closes; our page follows.  A refused head needs no EOF: its page
+	 * simply follows the last response, and an early EOF could make
+	 * some servers abandon the requests still being answered. */
+	if (in_body) {
+		c->hr->cut = 1;
+		relay_to_target(c, c->hr->to_target);
+		if (!c->dead && c->target != NULL && !c->target_shut &&
+		    evbuffer_get_length(bufferevent_get_output(c->target)) == 0)
+			target_shut(c);
+	}
+	if (!c->dead)
+		http_relay_target(c);
 }
 
 /* A head the gate passed: the rewritten copy goes in its place. */
@@ -146,11 +166,13 @@ http_relay_client(struct edge_conn *c)
 {
 	struct http_relay *hr = c->hr;
 	struct gate_out out;
+	int in_body;
 
 	while (!c->dead && evbuffer_get_length(c->cin) > 0) {
 		/* A full FIFO: the next head waits for responses. */
 		if (hr->gate.state == GATE_AT_HEAD && http_track_full(&hr->track))
 			break;
+		in_body = hr->gate.state == GATE_IN_BODY;
 		switch (gate_step(c, &out)) {
 		case GATE_WAIT:
 			/* A keep-alive head gets head_ms too (slowloris). */
@@ -167,7 +189,7 @@ http_relay_client(struct edge_conn *c)
 				return;
 			break;
 		case GATE_DENY:
-			refuse(c, &out);
+			refuse(c, &out, in_body);
 			goto out;
 		case GATE_DISCARD:
 			evbuffer_drain(c->cin, out.used);
@@ -239,6 +261,8 @@ http_relay_target(struct edge_conn *c)
 	struct http_relay *hr = c->hr;
 	struct evbuffer *in = c->target != NULL ? bufferevent_get_input(c->target) : NULL;
 	struct http_track_out out;
+	char *page;
+	size_t len;
 	int more = 1;
 
 	while (more && !c->dead && in != NULL) {
@@ -247,8 +271,9 @@ http_relay_target(struct edge_conn *c)
 			more = 0;
 			break;
 		case HTTP_TRACK_FORWARD:
+			/* Go on even with nothing left: a page of ours may be
+			 * next in the FIFO. */
 			evbuffer_remove_buffer(in, hr->to_client, out.used);
-			more = evbuffer_get_length(in) > 0;
 			break;
 		case HTTP_TRACK_HEAD:
 			response_head(c, in, &out);
@@ -267,6 +292,12 @@ http_relay_target(struct edge_conn *c)
 			conn_free(c);
 			return;
 		}
+	}
+	/* The target closed with a page of ours still owed: send it. */
+	if (!c->dead && c->target_eof && !http_track_ended(&hr->track) &&
+	    (page = http_track_take_local(&hr->track, &len)) != NULL) {
+		evbuffer_add(hr->to_client, page, len);
+		free(page);
 	}
 	relay_to_client(c, hr->to_client);
 	if (c->dead)

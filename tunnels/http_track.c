@@ -90,6 +90,28 @@ pop(struct http_track *t)
 	t->n--;
 }
 
+char *
+http_track_take_local(struct http_track *t, size_t *len)
+{
+	struct http_track_entry *e;
+	char *page;
+
+	while (t->n > 0) {
+		e = &t->q[t->first];
+		if (e->local != NULL) {
+			page = e->local;
+			*len = e->local_len;
+			e->local = NULL;
+			pop(t);
+			t->state = T_ENDED;
+			return page;
+		}
+		free(e->req.cookie);
+		pop(t);
+	}
+	return NULL;
+}
+
 int
 http_track_ended(const struct http_track *t)
 {

@@ -83,6 +83,11 @@ int http_track_ended(const struct http_track *t);
 enum http_track_action http_track_next(struct http_track *t, const char *buf, size_t len,
                                        struct http_track_out *out);
 
+/* The target closed: the page of ours still queued, if any (malloc'd, now
+ * the caller's; NULL if none), with the requests before it dropped, since
+ * their responses will not come.  The stream has ended after it. */
+char *http_track_take_local(struct http_track *t, size_t *len);
+
 /* True if the target may close here without cutting a response short: a
  * body read until the close, or nothing outstanding. */
 int http_track_eof_clean(const struct http_track *t);

@@ -84,7 +84,7 @@ target_write(struct bufferevent *bev, void *arg)
 		bufferevent_setwatermark(c->target, EV_WRITE, 0, 0);
 		client_arm(c);
 	}
-	if (c->client_eof && !c->target_shut && !http_relay_holding(c) &&
+	if ((c->client_eof || http_relay_cut(c)) && !c->target_shut && !http_relay_holding(c) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
 		target_shut(c);
 		relay_maybe_done(c);
