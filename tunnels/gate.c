@@ -142,13 +142,18 @@ pass(struct gate *g, const struct http_head *h, enum http_token_source src,
      struct gate_out *out)
 {
 	size_t outsz = h->len + strlen(claims->metadata) + 64;
+	struct http_head again;
 
 	if ((out->data = malloc(outsz)) == NULL)
 		return deny(g, out, 503, "out of memory", "out of memory\n");
-	if (http_head_rewrite(h, claims->metadata, out->data, outsz, &out->len) != BURROW_OK) {
+	/* What the container gets must read, by our own rules, as exactly
+	 * what we checked: the added fields can push a head over the limits
+	 * (and a head we cannot re-read is not sent at all). */
+	if (http_head_rewrite(h, claims->metadata, out->data, outsz, &out->len) != BURROW_OK ||
+	    http_head_parse(out->data, out->len, &again) != BURROW_OK || again.len != out->len) {
 		free(out->data);
 		out->data = NULL;
-		return deny(g, out, 431, "request head over the size limits",
+		return deny(g, out, 431, "request head over the size limits once rewritten",
 		    "request head too large\n");
 	}
 	/* The token came in the URL: keep it as a cookie so the page's own
