@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -309,6 +310,7 @@ bind_listener(struct exit_api *api, struct event_base *base, const char *listen)
 	struct sockaddr_storage ss;
 	struct evconnlistener *l;
 	socklen_t len;
+	int one = 1;
 
 	if (netaddr_parse_listen(listen, &ss, &len) != BURROW_OK) {
 		log_error("bad --listen address '%s' (numeric ADDR:PORT)", listen);
@@ -320,6 +322,10 @@ bind_listener(struct exit_api *api, struct event_base *base, const char *listen)
 		log_error("cannot listen on %s: %s", listen, strerror(errno));
 		return BURROW_ERR_IO;
 	}
+	/* Accepted sockets inherit TCP_NODELAY (Linux): a TLS reply goes out as
+	 * several small records, and Nagle's algorithm against the client's
+	 * delayed ACK would hold the last one back for 40 ms. */
+	setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (evhttp_bind_listener(api->http, l) == NULL) {
 		evconnlistener_free(l);
 		return BURROW_ERR_NOMEM;
