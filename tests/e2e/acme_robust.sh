@@ -26,6 +26,17 @@ nonce_counts() {
 	[ "${_sum#* }" = "$_lines" ] || { echo "summary says ${_sum#* }, $_lines retry lines"; return 1; }
 	echo "$_sum"
 }
+# counted DESC FILE: the check that FILE's counts add up; sets REQUESTS and
+# RETRIES (0 if they do not).
+counted() {
+	if _c=$(nonce_counts "$2"); then
+		read -r REQUESTS RETRIES <<<"$_c"
+		ok "$1 ($REQUESTS requests, $RETRIES of them badNonce retries)" true
+	else
+		REQUESTS=0 RETRIES=0
+		ok "$1 ($_c)" false
+	fi
+}
 # pebble_count N WHAT: lines of Pebble's log after line N matching WHAT.
 pebble_count() {
 	tail -n +"$(($1 + 1))" "$T_DIR/pebble-nonce.log" | grep -c "$2"
@@ -37,26 +48,21 @@ mark=$(wc -l <"$T_DIR/pebble-nonce.log")
 ok "issue still succeeds" acme --verbose issue $BASE
 cp "$T_DIR/last.out" "$T_DIR/nonce-issue.out"
 ok "... and the chain verifies against Pebble's root" cert_valid $BASE ecdsa
-counts=$(nonce_counts "$T_DIR/nonce-issue.out")
-ok "... one debug line per badNonce retry (requests, retries: ${counts:-?})" test -n "$counts"
-read -r requests retries <<<"${counts:-0 0}"
-ok "... after retrying badNonce answers ($retries of $requests requests)" test "$retries" -gt 0
-same "... Pebble received every one of those requests, one round trip each" "$requests" \
+counted "... one debug line per badNonce retry" "$T_DIR/nonce-issue.out"
+ok "... after retrying badNonce answers" test "$RETRIES" -gt 0
+same "... Pebble received every one of those requests, one round trip each" "$REQUESTS" \
 	"$(pebble_count "$mark" ' POST /.* -> calling handler')"
 heads=$(pebble_count "$mark" ' /nonce-plz -> calling handler')
 ok "... and newNonce only once per client ($heads times)" test "$heads" -le 2
 fails "... no secret in the log" grep -E "PRIVATE KEY|\"protected\"|\"signature\"" "$T_DIR/nonce-issue.out"
 ok "revoke at 90%" acme --verbose revoke $BASE
-n=$(nonce_counts "$T_DIR/last.out")
-ok "... (requests, retries: ${n:-?})" test -n "$n"
+counted "... counted" "$T_DIR/last.out"
 same "... marked revoked" "1" "$(sql "SELECT count(*) FROM certificates WHERE revoked_at > 0")"
 ok "account key rollover at 90%" acme --verbose key-rollover
-n=$(nonce_counts "$T_DIR/last.out")
-ok "... (requests, retries: ${n:-?})" test -n "$n"
+counted "... counted" "$T_DIR/last.out"
 same "... nothing left pending" "" "$(sql "SELECT next_key_pem FROM acme_accounts")"
 ok "issue again with the new key at 90% (account lookup, new order)" acme --verbose issue $BASE
-n=$(nonce_counts "$T_DIR/last.out")
-ok "... (requests, retries: ${n:-?})" test -n "$n"
+counted "... counted" "$T_DIR/last.out"
 ok "... and that chain verifies" cert_valid $BASE ecdsa
 stop "$PEBBLE_PID"
 
