@@ -9,28 +9,59 @@
 export BURROW_DB=$T_DIR/burrow.db
 B=$BIN/burrow
 Z=w.example.test
-CAT=catalog.burrow.invalid
 
 ok "burrow init" $B init --zone $Z --ns ns1.$Z --edge-ipv4 192.0.2.10
 ok "TSIG key for NSD" $B tsig add nsd-xfr
 ok "TSIG key for the fake secondary" $B tsig add fake-xfr
 NSD_KEY=$(key_secret nsd-xfr)
-PORT=$(free_port)
-NPORT=$(free_port)
-FPORT=$(free_port)
-ok "secondary add NSD" $B secondary add 127.0.0.1:$NPORT --key nsd-xfr
-ok "secondary add the fake one" $B secondary add 127.0.0.1:$FPORT --key fake-xfr
 
+# A port from free_port can be taken by another suite's outgoing connection
+# before a daemon binds it (its range overlaps the kernel's ephemeral
+# ports): such a start is tried again on a new port, up to three times.
+# up_or_gone PID CMD...: true once CMD succeeds or PID has exited.
+up_or_gone() {
+	_pid=$1
+	shift
+	! kill -0 "$_pid" 2>/dev/null || "$@"
+}
+# port_lost PID LOG...: PID exited because its port was taken.
+port_lost() {
+	_pid=$1
+	shift
+	! kill -0 "$_pid" 2>/dev/null && cat "$@" 2>/dev/null | grep -qi "address already in use"
+}
+soa_from() { dig -p "$1" @127.0.0.1 +time=1 +tries=1 $Z SOA | grep -q "$2"; }
+start_dns() {
+	for _try in 1 2 3; do
+		PORT=$(free_port)
+		start dns $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$PORT --poll-ms 20
+		wait_for 10 up_or_gone $LAST_PID soa_from $PORT hostmaster || return 1
+		port_lost $LAST_PID "$T_DIR/dns.log" || return 0
+	done
+	return 1
+}
+start_nsd() {
+	for _try in 1 2 3; do
+		NPORT=$(free_port)
+		rm -rf "$T_DIR/nsd"
+		nsd_config "$T_DIR/nsd" $NPORT $PORT nsd-xfr "$NSD_KEY" $Z
+		start nsd nsd -d -c "$T_DIR/nsd/nsd.conf"
+		wait_for 10 up_or_gone $LAST_PID soa_from $NPORT "status: " || return 1
+		port_lost $LAST_PID "$T_DIR/nsd.log" "$T_DIR/nsd/nsd.log" || return 0
+	done
+	return 1
+}
+ok "burrow-dns up" start_dns
+ok "NSD up" start_nsd
 FLOG=$T_DIR/fake.notifies
 : >"$FLOG"
-start fake python3 -u "$E2E_ROOT/tests/e2e/dns_tools/notify_peer.py" $FPORT "$FLOG"
-ok "fake secondary up (answers every NOTIFY, unsigned)" wait_for 10 grep -q ready "$T_DIR/fake.log"
-nsd_config "$T_DIR/nsd" $NPORT $PORT nsd-xfr "$NSD_KEY" $Z
-start nsd nsd -d -c "$T_DIR/nsd/nsd.conf"
-ok "NSD up" wait_for 10 sh -c "dig -p $NPORT @127.0.0.1 +time=1 +tries=1 $Z SOA | grep -q 'status: '"
-start dns $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$PORT --poll-ms 20
-ok "burrow-dns up" wait_for 10 sh -c "dig -p $PORT @127.0.0.1 +short +time=1 +tries=1 $Z SOA | grep -q hostmaster"
-ok "NSD loads $Z" wait_for 20 sh -c "dig -p $NPORT @127.0.0.1 +short +time=1 +tries=1 $Z SOA | grep -q hostmaster"
+start fake python3 -u "$E2E_ROOT/tests/e2e/dns_tools/notify_peer.py" 0 "$FLOG"
+ok "fake secondary up (answers every NOTIFY, unsigned)" wait_for 10 grep -q "^ready " "$T_DIR/fake.log"
+FPORT=$(awk '/^ready / {print $2}' "$T_DIR/fake.log")
+# burrow-dns follows the store: each new secondary gets a NOTIFY of every zone.
+ok "secondary add NSD" $B secondary add 127.0.0.1:$NPORT --key nsd-xfr
+ok "secondary add the fake one" $B secondary add 127.0.0.1:$FPORT --key fake-xfr
+ok "NSD loads $Z" wait_for 20 soa_from $NPORT hostmaster
 ok "NSD acknowledged the first NOTIFY of $Z" wait_for 10 grep -q \
 	"NOTIFY $Z\. serial [0-9]* to 127.0.0.1 port $NPORT: acknowledged" "$T_DIR/dns.log"
 

@@ -3,13 +3,13 @@
 
   notify_peer.py PORT LOG
 
-Listens on 127.0.0.1:PORT (UDP) and answers every NOTIFY (RFC 1996) with an
-unsigned NOERROR, as anyone who can spoof a secondary's address could.  Each
-packet received appends one line to LOG:
+Listens on 127.0.0.1:PORT (UDP; 0 picks a free port) and answers every
+NOTIFY (RFC 1996) with an unsigned NOERROR, as anyone who can spoof a
+secondary's address could.  Each packet received appends one line to LOG:
 
   NOTIFY <zone> id=<id> tsig=<key name, or - if unsigned>
 
-and "ready" goes to stdout once the socket is bound.
+and "ready PORT" goes to stdout once the socket is bound.
 """
 import socket
 import struct
@@ -47,7 +47,7 @@ def main():
     port, log = int(sys.argv[1]), sys.argv[2]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", port))
-    print("ready", flush=True)
+    print("ready %d" % s.getsockname()[1], flush=True)
     with open(log, "a", buffering=1) as out:
         while True:
             d, peer = s.recvfrom(65535)
