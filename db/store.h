@@ -5,7 +5,8 @@
  * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
  * BURROW_ERR_INVALID with store_errmsg() naming what was wrong.
  * Readers on a hot path (burrow-dns, burrow-edge) keep their own index and
- * poll store_change_max() to learn what to re-read.
+ * read store_change_max() when the store watch (store_watch.h) says another
+ * process wrote, to learn what to re-read.
  *
  * This header covers opening, zones, tunnels, records, edges, settings and the
  * change log.  ACME and certificates: store_cert.h; connect-token and TSIG
