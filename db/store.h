@@ -163,8 +163,9 @@ struct store_tunnel_spec {
 
 /* Creates a tunnel with a fresh random label under the zone (retrying on a
  * collision) and, for kind tcp, a free public port from the configured range.
- * Errors: BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable:
- * a customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
+ * Errors: BURROW_ERR_INVALID (bad spec, including tcp with connect_token),
+ * BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable: a
+ * customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
 int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                         struct store_tunnel *out);
 

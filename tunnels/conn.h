@@ -8,12 +8,13 @@
  *                 from cout (tls_io.c for TLS), readiness
  *   target.c      the target: connect, reads, writes, failures
  *   relay.c       bytes between the two: back-pressure, EOF as half-close
- *   http_relay.c  connect-token tunnels: the request head through the gate,
- *                 the response status (Set-Cookie, 101)
+ *   http_relay.c  connect-token tunnels: every request head through the
+ *                 gate, every response through the tracker (Set-Cookie,
+ *                 101, keep-alive)
  *
  * States:
  *   HANDSHAKE  TLS handshake (tunnel chosen by SNI in tls.c)
- *   HEAD       connect-token tunnels: reading the request head (gate.c)
+ *   HEAD       connect-token tunnels: reading the first request head (gate.c)
  *   CONNECTING connecting to the tunnel's target
  *   RELAY      bytes both ways, each direction paused while the other
  *              side's output holds EDGE_HIGH_WATER bytes (back-pressure),
@@ -68,12 +69,10 @@ struct edge_conn {
 	int client_shut, target_shut;    /* we sent EOF to that side */
 	int client_paused, target_paused;
 	int in_connect, connect_failed;
-	/* connect tokens */
-	int upgrade;                     /* hold client bytes until 101 */
-	int watch_status;                /* look at the response status line */
-	int discard_client;              /* upgrade refused: no more requests */
-	char *cookie;                    /* Set-Cookie line to add, owned */
-	char *pending;                   /* rewritten head for the target, owned */
+	/* connect tokens: the gate and the response tracker (http_relay.c),
+	 * owned; NULL on other tunnels */
+	struct http_relay *hr;
+	char *pending;                   /* first rewritten head for the target, owned */
 	size_t pending_len;
 	/* timeouts */
 	struct event *timer;
@@ -129,6 +128,10 @@ void target_failed(struct edge_conn *c, const char *why);
 
 /* Moves one side's input to the other side's output, with back-pressure. */
 void relay_pump(struct edge_conn *c, int from_client);
+/* Moves src (bytes for that side) to the target's / the client's output,
+ * with the same back-pressure. */
+void relay_to_target(struct edge_conn *c, struct evbuffer *src);
+void relay_to_client(struct edge_conn *c, struct evbuffer *src);
 /* New bytes in cin / in the target's input. */
 void relay_client_read(struct edge_conn *c);
 void relay_target_read(struct edge_conn *c);
@@ -142,10 +145,23 @@ int relay_maybe_done(struct edge_conn *c);
 
 /* ---- http_relay.c ---- */
 
-/* State HEAD: runs the gate on cin; connects on a pass, answers a denial. */
+/* State HEAD: runs the gate on the first request head in cin; connects on
+ * a pass, answers a denial. */
 void http_relay_head(struct edge_conn *c);
-/* The connect-token response check on the target's input.  Returns 0 when
- * done, 1 to wait for more bytes, -1 if the connection was closed. */
-int http_relay_response(struct edge_conn *c);
+/* State RELAY: moves what the gate lets through from cin to the target
+ * (each head checked and rewritten, bodies framed, the rest held or
+ * dropped). */
+void http_relay_client(struct edge_conn *c);
+/* Moves the target's responses to the client through the tracker
+ * (Set-Cookie, 101, our pages in order, the end of the stream). */
+void http_relay_target(struct edge_conn *c);
+/* 1 while client bytes wait for the response to an upgrade request: the
+ * target's write side stays open until then.  0 on other tunnels. */
+int http_relay_holding(const struct edge_conn *c);
+/* 1 once the gate cut a request body short (malformed framing): the
+ * target's write side is shut as soon as what is queued has gone. */
+int http_relay_cut(const struct edge_conn *c);
+/* Frees c->hr (NULL is fine). */
+void http_relay_free(struct edge_conn *c);
 
 #endif

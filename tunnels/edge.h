@@ -11,10 +11,12 @@
  *   client.c  the client side: TLS handshake, reads, writes, readiness
  *   target.c  the target side: connect, reads, writes, failures
  *   relay.c   bytes between them: back-pressure, half-close
- *   http_relay.c  connect-token tunnels: request head and response status
+ *   http_relay.c  connect-token tunnels: every request through the gate,
+ *             every response through the tracker (http_track.h)
  *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
  *             SSL_write on the socket, read-ahead (no bufferevent_openssl)
- *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
+ *   gate.c    connect tokens: signing keys, and the gate every request
+ *             head passes (gate.h; http_relay.c drives it)
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
  *   edge.c    the context: start, the store watch, signals, drain, free
  *
@@ -186,14 +188,8 @@ void edge_conn_close_all(struct edge *e);
 /* Re-reads the connect-token keys if they changed in the store. */
 int edge_gate_refresh_keys(struct edge *e);
 
-enum gate_result { GATE_WAIT, GATE_PASS, GATE_DENY };
-
-/* Checks the request head buffered in in for tunnel t.  GATE_WAIT: need
- * more bytes.  GATE_PASS: *head (malloc'd, caller frees) is the rewritten
- * head to send first, the original head is drained from in, *upgrade and
- * *cookie (malloc'd Set-Cookie line or NULL) are set.  GATE_DENY: *head is
- * the complete error response to send before closing. */
-enum gate_result edge_gate_check(struct edge *e, struct edge_tunnel *t, struct evbuffer *in,
-                                 char **head, size_t *headlen, int *upgrade, char **cookie);
+/* The signing key named kid (ctx: the struct edge), re-reading the keys
+ * once if it is not known yet; NULL if unknown.  For gate_init (gate.h). */
+const struct token_key *edge_gate_find_key(const char *kid, void *ctx);
 
 #endif

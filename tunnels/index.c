@@ -108,6 +108,12 @@ index_tunnel(struct edge *e, const struct store_tunnel *st)
 	if (t != NULL && same_route(t, st))
 		return BURROW_OK;
 	unindex(e, st->hostname);
+	/* The gate reads HTTP; a tcp port would take anyone's bytes past it. */
+	if (st->kind == STORE_TUNNEL_TCP && st->connect_token) {
+		log_warn("tunnel %s: tcp with connect tokens cannot be protected, not served",
+		    st->hostname);
+		return BURROW_OK;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return BURROW_ERR_NOMEM;
 	t->edge = e;

@@ -40,35 +40,49 @@ relay_client_wrote(struct edge_conn *c)
 	}
 }
 
-/* Moves bytes from one side's input to the other side's output, and pauses
- * the reader of the first when the output reaches EDGE_HIGH_WATER: the
- * reader of 'to' is slower than the writer of 'from'. */
+/* Moves src to the target's output, and pauses the client when that
+ * output reaches EDGE_HIGH_WATER: the target reads slower than the client
+ * writes. */
 void
-relay_pump(struct edge_conn *c, int from_client)
+relay_to_target(struct edge_conn *c, struct evbuffer *src)
 {
-	struct evbuffer *in, *out;
+	struct evbuffer *out;
 
 	if (c->dead)
 		return;
-	if (from_client) {
-		in = c->cin;
-		out = bufferevent_get_output(c->target);
-		target_write_now(c, in);
-		evbuffer_add_buffer(out, in);
-		if (evbuffer_get_length(out) >= EDGE_HIGH_WATER) {
-			c->client_paused = 1;
-			bufferevent_setwatermark(c->target, EV_WRITE, EDGE_HIGH_WATER / 2, 0);
-		}
-		client_arm(c);
-		return;
+	out = bufferevent_get_output(c->target);
+	target_write_now(c, src);
+	evbuffer_add_buffer(out, src);
+	if (evbuffer_get_length(out) >= EDGE_HIGH_WATER) {
+		c->client_paused = 1;
+		bufferevent_setwatermark(c->target, EV_WRITE, EDGE_HIGH_WATER / 2, 0);
 	}
-	in = bufferevent_get_input(c->target);
-	evbuffer_add_buffer(c->cout, in);
+	client_arm(c);
+}
+
+/* Moves src to the client's output, and pauses the target when that
+ * output reaches EDGE_HIGH_WATER. */
+void
+relay_to_client(struct edge_conn *c, struct evbuffer *src)
+{
+	if (c->dead)
+		return;
+	evbuffer_add_buffer(c->cout, src);
 	client_flush(c);
 	if (!c->dead && evbuffer_get_length(c->cout) >= EDGE_HIGH_WATER) {
 		c->target_paused = 1;
 		target_set_reading(c, 0);
 	}
+}
+
+/* Moves bytes from one side's input to the other side's output. */
+void
+relay_pump(struct edge_conn *c, int from_client)
+{
+	if (from_client)
+		relay_to_target(c, c->cin);
+	else if (!c->dead)
+		relay_to_client(c, bufferevent_get_input(c->target));
 }
 
 void
@@ -86,10 +100,11 @@ relay_client_eof(struct edge_conn *c)
 	case CONN_RELAY:
 		break;
 	}
-	if (!c->upgrade && !c->discard_client)
-		relay_pump(c, 1);
+	relay_client_read(c);
+	if (c->dead)
+		return;
 	if (evbuffer_get_length(bufferevent_get_output(c->target)) == 0 && !c->target_shut &&
-	    !c->upgrade)
+	    !http_relay_holding(c))
 		target_shut(c);
 	relay_maybe_done(c);
 }
@@ -98,14 +113,16 @@ void
 relay_target_eof(struct edge_conn *c)
 {
 	c->target_eof = 1;
-	if (c->watch_status && http_relay_response(c) < 0)
-		return;
+	/* Token tunnels: what the tracker still holds (an unfinished head)
+	 * goes out as it is; nothing more will follow it. */
+	if (c->hr != NULL)
+		http_relay_target(c);
 	relay_pump(c, 0);
 	if (c->dead)
 		return;
 	if (evbuffer_get_length(c->cout) == 0 && !c->client_shut)
 		client_shut(c);
-	if (c->upgrade && !c->target_shut)
+	if (http_relay_holding(c) && !c->target_shut)
 		target_shut(c);   /* no 101 ever came */
 	relay_maybe_done(c);
 }
@@ -127,11 +144,10 @@ relay_client_read(struct edge_conn *c)
 	case CONN_RELAY:
 		break;
 	}
-	if (c->discard_client) {
-		evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
-		return;
-	}
-	if (!c->upgrade)
+	/* Token tunnels: bytes from the client go through the gate. */
+	if (c->hr != NULL)
+		http_relay_client(c);
+	else
 		relay_pump(c, 1);
 }
 
@@ -139,7 +155,10 @@ void
 relay_target_read(struct edge_conn *c)
 {
 	conn_touch(c);
-	if (c->watch_status && http_relay_response(c) != 0)
-		return;
-	relay_pump(c, 0);
+	/* Token tunnels: bytes from the target go through the response
+	 * tracker. */
+	if (c->hr != NULL)
+		http_relay_target(c);
+	else
+		relay_pump(c, 0);
 }

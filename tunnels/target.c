@@ -84,7 +84,7 @@ target_write(struct bufferevent *bev, void *arg)
 		bufferevent_setwatermark(c->target, EV_WRITE, 0, 0);
 		client_arm(c);
 	}
-	if (c->client_eof && !c->target_shut && !c->upgrade &&
+	if ((c->client_eof || http_relay_cut(c)) && !c->target_shut && !http_relay_holding(c) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
 		target_shut(c);
 		relay_maybe_done(c);
@@ -153,8 +153,7 @@ target_connected(struct edge_conn *c)
 	bufferevent_disable(c->target, EV_READ);
 	bufferevent_enable(c->target, EV_WRITE);
 	target_set_reading(c, 1);
-	if (!c->upgrade)
-		relay_pump(c, 1);
+	relay_client_read(c);
 	client_arm(c);
 	if (c->client_eof)
 		relay_client_eof(c);
