@@ -150,9 +150,10 @@ same "the RSA zone's tunnel works end to end" "hello through the edge" \
 	"$(curl_edge "$other" "https://$other:$EDGE_PORT/index.html")"
 
 # Sessions taken now, under the first certificate of $ZONE (renewed below).
-hello "$host" -tls1_3 -sess_out "$T_DIR/old13.sess" >/dev/null
-hello "$host" -tls1_2 -sess_out "$T_DIR/old12.sess" >/dev/null
-ok "a session from the first certificate resumes" resumes "$T_DIR/old13.sess" "$host" -tls1_3
+for v in tls1_2 tls1_3; do
+	hello "$host" "-$v" -sess_out "$T_DIR/old.$v.sess" >/dev/null
+	ok "$v: a session under the first certificate resumes" resumes "$T_DIR/old.$v.sess" "$host" "-$v"
+done
 serial=$(served_serial "$host")
 ok "a 90-day ECDSA certificate for $ZONE (edge_setup's lives 2 days)" cert_for ec "$ZONE" \
 	ec -pkeyopt ec_paramgen_curve:P-256
@@ -160,7 +161,7 @@ ok "  imported" "$B" cert import "$ZONE" --chain "$T_DIR/ec.pem" --key "$T_DIR/e
 ok "  and served without a restart" wait_for 10 serial_changed
 for v in tls1_2 tls1_3; do
 	ok "$v: a session from before the renewal starts a new one" \
-		new_session "$T_DIR/old${v#tls1_}.sess" "$host" "-$v"
+		new_session "$T_DIR/old.$v.sess" "$host" "-$v"
 done
 
 # Resumption: by ticket, within the zone and certificate the session has.
@@ -174,9 +175,10 @@ for v in tls1_2 tls1_3; do
 	ok "$v: not on a tunnel of another zone: a full handshake with its certificate" \
 		new_session "$T_DIR/$v.sess" "$other" "-$v"
 done
-hello "$host" -tls1_2 -no_ticket -sess_out "$T_DIR/noticket.sess" >/dev/null
-ok "no session-id cache: without a ticket, nothing resumes" \
-	new_session "$T_DIR/noticket.sess" "$host" -tls1_2 -no_ticket
+hello "$host" -tls1_2 -no_ticket -sess_out "$T_DIR/noticket.sess" >"$T_DIR/noticket.out"
+ok "no session-id cache: a client without tickets gets no session id" \
+	grep -q '^    Session-ID: $' "$T_DIR/noticket.out"
+fails "  so it has no session to resume" test -s "$T_DIR/noticket.sess"
 hello "$other" -tls1_3 -sess_out "$T_DIR/rsa.sess" >/dev/null
 ok "the RSA zone resumes its own sessions" resumes "$T_DIR/rsa.sess" "$other" -tls1_3
 ok "  but not on the ECDSA zone" new_session "$T_DIR/rsa.sess" "$host" -tls1_3
