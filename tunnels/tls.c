@@ -136,7 +136,7 @@ client_hello(SSL *ssl, int *al, void *arg)
 		return refuse(ssl, al, "", "no server_name");
 	if (sni_parse(ext, len, host) != BURROW_OK)
 		return refuse(ssl, al, "", "malformed server_name");
-	t = edge_index_tunnel(e, host);
+	t = edge_index_lookup_fresh(e, host);
 	if (t == NULL || t->kind == STORE_TUNNEL_TCP)
 		return refuse(ssl, al, host, "no such tunnel");
 	if ((ctx = edge_index_zone_ctx(e, t->zone)) == NULL)
