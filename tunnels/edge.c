@@ -120,7 +120,7 @@ edge_new(const struct edge_config *cfg)
 	}
 	if ((e->tunnels = table_new()) == NULL || (e->zones = table_new()) == NULL)
 		goto fail;
-	if ((e->default_ctx = edge_tls_default_ctx(e)) == NULL)
+	if ((e->default_ctx = edge_tls_default_ctx(e)) == NULL || edge_tls_start(e) != BURROW_OK)
 		goto fail;
 	if ((rc = edge_index_load(e)) != BURROW_OK) {
 		log_error("cannot read the store: %s (%s)", burrow_strerror(rc), store_errmsg(e->store));
@@ -174,6 +174,7 @@ edge_free(struct edge *e)
 		event_free(e->int_ev);
 	if (e->hup_ev != NULL)
 		event_free(e->hup_ev);
+	edge_tls_stop(e);
 	SSL_CTX_free(e->default_ctx);
 	store_close(e->store);
 	if (e->dns != NULL)

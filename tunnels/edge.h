@@ -92,6 +92,7 @@ struct edge_zone {
 };
 
 struct edge_conn;
+struct edge_tls;
 
 struct edge {
 	struct edge_config cfg;
@@ -99,6 +100,7 @@ struct edge {
 	struct evdns_base *dns;
 	struct store *store;
 	SSL_CTX *default_ctx;      /* before SNI: routes in the client_hello cb */
+	struct edge_tls *tickets;  /* session ticket keys and their rotation */
 	struct table *tunnels;     /* hostname -> struct edge_tunnel */
 	struct table *zones;       /* zone name -> struct edge_zone */
 	struct evconnlistener *tls[EDGE_LISTEN_MAX];
@@ -154,8 +156,18 @@ void edge_tunnel_unref(struct edge_tunnel *t);
 
 /* The pre-SNI context with the client_hello router.  NULL on failure. */
 SSL_CTX *edge_tls_default_ctx(struct edge *e);
-/* A context serving chain_pem (leaf first) with key_pem.  NULL on failure
- * (logged with zone). */
+/* Session tickets: makes e->tickets (the first random key, kept in memory only,
+ * cleansed on free), installs the ticket callback on e->default_ctx and
+ * starts the hourly key rotation on e->base.  Call after
+ * edge_tls_default_ctx and before the first edge_tls_zone_ctx.  BURROW_OK
+ * or BURROW_ERR_CRYPTO (logged). */
+int edge_tls_start(struct edge *e);
+/* Stops the rotation, cleanses and frees e->tickets.  Safe if never started;
+ * call after the zone contexts and connections are gone. */
+void edge_tls_stop(struct edge *e);
+/* A context serving chain_pem (leaf first) with key_pem, whose sessions
+ * resume only on this zone and certificate.  NULL on failure (logged with
+ * zone).  The caller owns it. */
 SSL_CTX *edge_tls_zone_ctx(struct edge *e, const char *zone, const char *chain_pem,
                            const char *key_pem);
 
