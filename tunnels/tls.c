@@ -40,20 +40,13 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/tls_policy.h"
 #include "tunnels/edge.h"
 #include "tunnels/sni.h"
 
 /* The default context's id; zone contexts have their own (zone_sid_ctx). */
 static const unsigned char sid_ctx[] = "burrow-edge";
 
-/* TLS 1.2 suites in the server's order: AES-128-GCM first (cheapest with
- * AES-NI), ChaCha20 moved up for clients that prefer it
- * (SSL_OP_PRIORITIZE_CHACHA: phones without AES instructions). */
-static const char tls12_ciphers[] =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-static const char groups[] = "X25519:P-256:P-384";
 
 /* A new encryption key every hour; the TICKET_KEYS - 1 before it still
  * decrypt.  The session timeout (the ticket lifetime hint, and what OpenSSL
@@ -157,22 +150,10 @@ client_hello(SSL *ssl, int *al, void *arg)
 static SSL_CTX *
 base_ctx(void)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *ctx = tls_policy_server_ctx();
 
 	if (ctx == NULL)
 		return NULL;
-	/* TLS 1.2 and 1.3 only; no renegotiation (a cheap CPU DoS); no
-	 * compression (CRIME).  The server's order picks the suite and, in
-	 * TLS 1.2, the curve: every suite offered is AEAD, so the order only
-	 * matters for speed. */
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
-	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 ||
-	    SSL_CTX_set1_groups_list(ctx, groups) != 1) {
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
 	/* Tickets only: a server-side cache would keep sessions past the
 	 * ticket keys' rotation, and flushes it on every 255th handshake. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
