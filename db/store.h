@@ -5,7 +5,8 @@
  * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
  * BURROW_ERR_INVALID with store_errmsg() naming what was wrong.
  * Readers on a hot path (burrow-dns, burrow-edge) keep their own index and
- * poll store_change_max() to learn what to re-read.
+ * read store_change_max() when the store watch (store_watch.h) says another
+ * process wrote, to learn what to re-read.
  *
  * This header covers opening, zones, tunnels, records, edges, settings and the
  * change log.  ACME and certificates: store_cert.h; connect-token and TSIG
@@ -29,9 +30,19 @@ enum store_open_flags {
  * migrations.  On success *out is the caller's, freed by store_close().
  * Errors: BURROW_ERR_NOTFOUND (no file and no STORE_CREATE), BURROW_ERR_SCHEMA
  * (file from a newer Burrow), BURROW_ERR_IO, BURROW_ERR_NOMEM.  On failure
- * errmsg (if not NULL, size errsz) says why. */
+ * errmsg (if not NULL, size errsz) says why.  A store file (or -wal, -shm)
+ * that group or others can reach is opened all the same, with one warning
+ * line (common/log.h) per process. */
 int store_open(const char *path, int flags, struct store **out,
                char *errmsg, size_t errsz);
+
+/* Makes the store file at path, and its -wal and -shm files where present,
+ * mode 0600 if group or others can reach them (a store made by hand or
+ * restored from a backup).  *changed gets how many files were changed, *was
+ * their earlier mode bits OR'ed together (0 if none).  Opening such a store
+ * works but logs a warning once.  Returns BURROW_OK, BURROW_ERR_NOTFOUND (no
+ * file at path) or BURROW_ERR_IO (chmod failed; errno says why). */
+int store_make_private(const char *path, int *changed, unsigned *was);
 
 /* Closes the store; NULL is fine. */
 void store_close(struct store *s);
@@ -152,8 +163,9 @@ struct store_tunnel_spec {
 
 /* Creates a tunnel with a fresh random label under the zone (retrying on a
  * collision) and, for kind tcp, a free public port from the configured range.
- * Errors: BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable:
- * a customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
+ * Errors: BURROW_ERR_INVALID (bad spec, including tcp with connect_token),
+ * BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable: a
+ * customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
 int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                         struct store_tunnel *out);
 
