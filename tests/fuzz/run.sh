@@ -34,7 +34,7 @@ common="-timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1"
 # without stack-depth coverage, for the same reason); targets that use
 # OpenSSL's RNG make it a fixed stream (fixed_rand.h).  The TAP line's digest
 # is of the names (SHA-1s) of the inputs libFuzzer kept: equal on every run.
-runs=${FUZZ_RUNS:-1000000}
+runs=${FUZZ_RUNS:-500000}
 check_seed=${FUZZ_CHECK_SEED:-1}
 # explore: any seed, printed so a find can be reproduced.
 seconds=${FUZZ_SECONDS:-600}
