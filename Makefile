@@ -5,8 +5,11 @@
 #   make deps       install the Debian packages the build and tests need
 #   make run        start the whole service locally (store, DNS, ACME, edge)
 #   make check      run every test suite; ends with "N passed, N failed"
+#                   (and ", N skipped" when a suite skipped checks)
 #   make asan       the same under AddressSanitizer + UBSan (SANITIZE=1)
-#   make fuzz       build the libFuzzer targets and run each briefly
+#   make fuzz       build the libFuzzer targets and explore each at random
+#                   for FUZZ_SECONDS (600); make check runs them
+#                   deterministically (tests/fuzz/README.md)
 #   make bench      run the benchmarks beside their real peers
 
 CC       ?= cc
@@ -17,9 +20,13 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 ifeq ($(FUZZ),1)
-# libFuzzer build (make fuzz): clang with coverage on every object.
+# libFuzzer build (make fuzz): clang with coverage on every object; UB
+# aborts, so libFuzzer saves the input as for any other crash.  No
+# stack-depth coverage: the depth it measures moves with where ASLR puts the
+# stack, and make check must see the same coverage every run.
 CC       := clang-14
-CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined -fno-sanitize-coverage=stack-depth
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build/fuzz
 else ifeq ($(SANITIZE),1)
@@ -67,7 +74,7 @@ include exit/module.mk
 include cli/module.mk
 include tests/module.mk
 
-.PHONY: all deps run check asan fuzz fuzz-build bench clean
+.PHONY: all deps run check asan fuzz fuzz-build fuzz-check bench clean
 all: $(PROGRAMS)
 
 # Rebuild everything when the flags change (plain and SANITIZE=1 builds
@@ -103,11 +110,16 @@ asan:
 	$(MAKE) check SANITIZE=1
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c for each NAME a module.mk adds to
-# FUZZ_TARGETS; seeds in tests/fuzz/corpus/NAME/.
+# FUZZ_TARGETS; corpus (seeds and regress-* files) in tests/fuzz/corpus/NAME/.
+# fuzz: random exploration, FUZZ_SECONDS (600) each, one after the other;
+# fuzz-check: what make check runs (a fixed seed and FUZZ_RUNS inputs).
+# Pick targets with FUZZ_TARGETS="dns_query dns_xfr".
 fuzz-build:
 	$(MAKE) FUZZ=1 fuzz-programs
 fuzz: deps fuzz-build
-	sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+	sh tests/fuzz/run.sh explore $(FUZZ_TARGETS)
+fuzz-check: deps fuzz-build
+	sh tests/fuzz/run.sh check $(FUZZ_TARGETS)
 
 # Every benchmark, each beside its real peer (NSD and Knot, HAProxy, lego,
 # plain WireGuard); each module.mk defines its own bench-NAME target.

@@ -11,10 +11,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(ALL_ARCHIVES) $(BUILD)/.flags
 .PHONY: test-programs
 test-programs: $(UNIT_TESTS)
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/NAME (make fuzz-build);
+# -MMD so a change to a header they include (tests/fuzz/fixed_rand.h) rebuilds.
 FUZZ_PROGRAMS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(ALL_ARCHIVES) $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(ALL_ARCHIVES) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $< $(ALL_ARCHIVES) $(LDLIBS)
 
 .PHONY: fuzz-programs
 fuzz-programs: $(FUZZ_PROGRAMS)

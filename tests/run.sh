@@ -1,7 +1,10 @@
 #!/bin/sh
 # Runs every unit test program and every end-to-end script, each printing TAP
 # lines ("ok N - what" / "not ok N - what"), and ends with the one summary
-# line "N passed, N failed".  TESTS=pattern runs only matching suites.
+# line "N passed, N failed", plus ", N skipped" when any check was skipped.
+# A skip ("ok N - what # SKIP why"; cmocka prints "not ok N # SKIP what") is
+# neither a pass nor a failure; a run with no pass fails.  TESTS=pattern runs
+# only matching suites.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/release}
@@ -11,6 +14,10 @@ trap 'rm -f "$log"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# The TAP directive "# SKIP" (any case) after "ok N" or its description, and
+# a line of $log ("suite: ok ...", suite names have no spaces) that has it.
+directive='#[[:space:]]*[Ss][Kk][Ii][Pp]([^[:alnum:]_]|$)'
+skip="^[^ ]*: (not )?ok .*$directive"
 
 run_suite() {
 	name=$1
@@ -22,7 +29,7 @@ run_suite() {
 	status=$?
 	cat "$out"
 	grep -E '^(not )?ok ' "$out" | sed "s|^|$name: |" >>"$log"
-	if [ $status -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+	if [ $status -ne 0 ] && ! grep -E '^not ok ' "$out" | grep -qvE "$directive"; then
 		echo "not ok - $name exited with status $status"
 		echo "$name: not ok - exited with status $status" >>"$log"
 	fi
@@ -39,11 +46,18 @@ for t in tests/e2e/*.sh; do
 	run_suite "e2e/$(basename "$t" .sh)" bash "$t"
 done
 
-passed=$(grep -c ': ok ' "$log")
-failed=$(grep -c ': not ok ' "$log")
+skipped=$(grep -cE "$skip" "$log")
+passed=$(grep -vE "$skip" "$log" | grep -c '^[^ ]*: ok ')
+failed=$(grep -vE "$skip" "$log" | grep -c '^[^ ]*: not ok ')
+if [ "$skipped" -gt 0 ]; then
+	echo "# skipped:"
+	grep -E "$skip" "$log"
+fi
 if [ "$failed" -gt 0 ]; then
 	echo "# failures:"
-	grep ': not ok ' "$log"
+	grep -vE "$skip" "$log" | grep '^[^ ]*: not ok '
 fi
-echo "$passed passed, $failed failed"
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
+echo "$summary"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

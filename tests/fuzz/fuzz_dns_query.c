@@ -14,6 +14,7 @@
 #include "dns/answer.h"
 #include "dns/wire.h"
 #include "dns/zone_index.h"
+#include "tests/fuzz/fixed_rand.h"
 
 static struct zone_index *idx;
 static uint8_t out[DNS_MSG_MAX];
@@ -53,6 +54,7 @@ setup(void)
 	const char *bigp[12];
 	struct dns_zone *z;
 
+	fixed_rand_install();
 	if ((idx = zone_index_new()) == NULL || zone_index_zone_set(idx, &p) != 0 ||
 	    zone_index_edges_set(idx, edges, 2) != 0)
 		abort();

@@ -15,6 +15,7 @@
 #include "dns/answer.h"
 #include "dns/tsig.h"
 #include "dns/xfr.h"
+#include "tests/fuzz/fixed_rand.h"
 
 static struct zone_index *idx;
 static struct ixfr_journal *journal;
@@ -32,6 +33,7 @@ setup(void)
 	};
 	struct dns_zone *z;
 
+	fixed_rand_install();
 	if ((idx = zone_index_new()) == NULL || zone_index_zone_set(idx, &p) != 0 ||
 	    zone_index_edges_set(idx, edges, 2) != 0 || (journal = ixfr_journal_new(1 << 20)) == NULL)
 		abort();
