@@ -1,6 +1,7 @@
 /*
  * cmd_init.c: burrow init, creating a store with its base zone.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +92,27 @@ collect_edge(const struct store_edge *e, void *ctx)
 	return 0;
 }
 
+/* A store left more open than 0600 (made by hand, restored from a backup)
+ * exposes every private key; store_open's warning sends the operator here.
+ * *was gets the earlier mode bits, 0 if the files were private already. */
 static int
-report(struct store *s, const struct cli_common *c)
+make_private(const struct cli_common *c, unsigned *was)
+{
+	int changed, rc = store_make_private(c->db, &changed, was);
+
+	if (rc == BURROW_ERR_IO)
+		return cli_fail("cannot make %s mode 0600: %s", c->db, strerror(errno));
+	if (changed > 0 && !c->json)
+		printf("store %s was mode %04o: now 0600\n", c->db, *was);
+	return CLI_OK;
+}
+
+static int
+report(struct store *s, const struct cli_common *c, unsigned was)
 {
 	struct store_zone z;
-	json_t *ns = json_array(), *edges = json_array();
+	json_t *ns = json_array(), *edges = json_array(), *j;
+	char mode[8];
 	size_t i;
 	int rc;
 
@@ -106,10 +123,14 @@ report(struct store *s, const struct cli_common *c)
 		json_decref(edges);
 		return cli_store_error(s, rc);
 	}
-	if (c->json)
-		return cli_print_json(json_pack("{s:s, s:s, s:o, s:o, s:i}",
-		    "db", c->db, "zone", z.name, "ns", ns, "edges", edges,
-		    "schema_version", store_schema_version(s)));
+	if (c->json) {
+		j = json_pack("{s:s, s:s, s:o, s:o, s:i}", "db", c->db, "zone", z.name,
+		    "ns", ns, "edges", edges, "schema_version", store_schema_version(s));
+		snprintf(mode, sizeof(mode), "%04o", was);
+		if (j != NULL && was != 0)
+			json_object_set_new(j, "previous_mode", json_string(mode));
+		return cli_print_json(j);
+	}
 	printf("store %s ready: zone %s, serial %u\n", c->db, z.name, z.serial);
 	for (i = 0; i < json_array_size(ns); i++)
 		printf("  NS   %s\n", json_string_value(json_array_get(ns, i)));
@@ -140,6 +161,7 @@ cmd_init(int argc, char **argv)
 	struct store_init_params p;
 	struct store *s = NULL;
 	unsigned long tls_port = 0;
+	unsigned was = 0;
 	int i, count, rc;
 
 	if ((rc = cli_parse(argc, argv, opts, INIT_SYNOPSIS, &c, on_option, &a)) != CLI_OK)
@@ -168,12 +190,14 @@ cmd_init(int argc, char **argv)
 	p.ns_count = count;
 	p.edge_ipv4 = a.edge4 != NULL && a.edge4[0] != '\0' ? a.edge4 : NULL;
 	p.edge_ipv6 = a.edge6;
-	if ((rc = cli_open_store(&c, 1, &s)) != CLI_OK)
+	/* Before opening, so the open does not warn about what init fixes. */
+	if ((rc = make_private(&c, &was)) != CLI_OK ||
+	    (rc = cli_open_store(&c, 1, &s)) != CLI_OK)
 		return rc;
 	rc = store_init(s, &p);
 	if (rc == BURROW_OK && a.tls_port != NULL)
 		rc = store_setting_set(s, "edge_tls_port", a.tls_port);
-	rc = rc == BURROW_OK ? report(s, &c) : cli_store_error(s, rc);
+	rc = rc == BURROW_OK ? report(s, &c, was) : cli_store_error(s, rc);
 	store_close(s);
 	return rc;
 }

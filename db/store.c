@@ -3,7 +3,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "db/internal.h"
 
 /* Long enough to ride out another process's transaction, short enough that
@@ -271,6 +274,74 @@ create_private(const char *path)
 	return BURROW_OK;
 }
 
+/* The store and the files SQLite keeps beside it in WAL mode; each holds
+ * rows of the store, private keys among them. */
+static const char *const store_files[] = { "", "-wal", "-shm" };
+#define STORE_NFILES (sizeof(store_files) / sizeof(store_files[0]))
+
+/* Mode bits that let anyone but the owner reach a file. */
+#define STORE_OPEN_BITS 077
+
+/* The mode of path plus suffix into *mode; 0 if it exists, else -1. */
+static int
+file_mode(const char *path, const char *suffix, char *name, size_t namesz,
+          mode_t *mode)
+{
+	struct stat st;
+
+	if ((size_t)snprintf(name, namesz, "%s%s", path, suffix) >= namesz ||
+	    stat(name, &st) != 0)
+		return -1;
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
+/* A store copied by hand or restored from a backup may be readable by
+ * others: opening it still works (refusing would take a node down), but the
+ * operator hears of it.  One line per process: burrow-acme's workers each
+ * open the store. */
+static void
+warn_if_exposed(const char *path)
+{
+	static atomic_flag warned = ATOMIC_FLAG_INIT;
+	char name[PATH_MAX + 8];
+	mode_t mode;
+	size_t i;
+
+	for (i = 0; i < STORE_NFILES; i++) {
+		if (file_mode(path, store_files[i], name, sizeof(name), &mode) != 0 ||
+		    (mode & STORE_OPEN_BITS) == 0)
+			continue;
+		if (!atomic_flag_test_and_set(&warned))
+			log_warn("store %s is mode %04o: it holds private keys; run "
+			    "'burrow init' to make it 0600", name, (unsigned)mode);
+		return;
+	}
+}
+
+int
+store_make_private(const char *path, int *changed, unsigned *was)
+{
+	char name[PATH_MAX + 8];
+	mode_t mode;
+	size_t i;
+
+	*changed = 0;
+	*was = 0;
+	if (file_mode(path, "", name, sizeof(name), &mode) != 0)
+		return BURROW_ERR_NOTFOUND;
+	for (i = 0; i < STORE_NFILES; i++) {
+		if (file_mode(path, store_files[i], name, sizeof(name), &mode) != 0 ||
+		    (mode & STORE_OPEN_BITS) == 0)
+			continue;
+		if (chmod(name, 0600) != 0)
+			return BURROW_ERR_IO;
+		(*changed)++;
+		*was |= (unsigned)mode;
+	}
+	return BURROW_OK;
+}
+
 static int
 open_at(const char *path, int flags, int target, struct store **out,
         char *errmsg, size_t errsz)
@@ -291,6 +362,8 @@ open_at(const char *path, int flags, int target, struct store **out,
 				snprintf(errmsg, errsz, "cannot create %s: %s", path, strerror(errno));
 			return rc;
 		}
+	} else {
+		warn_if_exposed(path);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return BURROW_ERR_NOMEM;

@@ -29,9 +29,19 @@ enum store_open_flags {
  * migrations.  On success *out is the caller's, freed by store_close().
  * Errors: BURROW_ERR_NOTFOUND (no file and no STORE_CREATE), BURROW_ERR_SCHEMA
  * (file from a newer Burrow), BURROW_ERR_IO, BURROW_ERR_NOMEM.  On failure
- * errmsg (if not NULL, size errsz) says why. */
+ * errmsg (if not NULL, size errsz) says why.  A store file (or -wal, -shm)
+ * that group or others can reach is opened all the same, with one warning
+ * line (common/log.h) per process. */
 int store_open(const char *path, int flags, struct store **out,
                char *errmsg, size_t errsz);
+
+/* Makes the store file at path, and its -wal and -shm files where present,
+ * mode 0600 if group or others can reach them (a store made by hand or
+ * restored from a backup).  *changed gets how many files were changed, *was
+ * their earlier mode bits OR'ed together (0 if none).  Opening such a store
+ * works but logs a warning once.  Returns BURROW_OK, BURROW_ERR_NOTFOUND (no
+ * file at path) or BURROW_ERR_IO (chmod failed; errno says why). */
+int store_make_private(const char *path, int *changed, unsigned *was);
 
 /* Closes the store; NULL is fine. */
 void store_close(struct store *s);

@@ -1,13 +1,21 @@
 /*
  * exit_api.c: POST /connect and /disconnect with workspace bearer tokens.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <jansson.h>
 
 #include "common/error.h"
@@ -19,11 +27,22 @@
 #include "exit/exit_client.h"
 
 #define API_MAX_BODY 16384
+#define API_MAX_HEADERS 8192
+/* A client that stalls a read or write this long is dropped, so idle or
+ * half-open connections (and TLS handshakes) cannot pile up. */
+#define API_TIMEOUT_S 10
+
+struct exit_api {
+	struct evhttp *http;
+	struct exit_agent *agent;   /* borrowed */
+	SSL_CTX *tls;               /* owned; NULL: clear text */
+};
 
 static int
 reply_json(struct exit_api_reply *r, int status, json_t *j)
 {
 	r->status = status;
+	r->reason = NULL;
 	r->body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return r->body != NULL ? BURROW_OK : BURROW_ERR_NOMEM;
@@ -32,7 +51,10 @@ reply_json(struct exit_api_reply *r, int status, json_t *j)
 static int
 reply_error(struct exit_api_reply *r, int status, const char *reason)
 {
-	return reply_json(r, status, json_pack("{s:s}", "error", reason));
+	int rc = reply_json(r, status, json_pack("{s:s}", "error", reason));
+
+	r->reason = reason;
+	return rc;
 }
 
 static int
@@ -98,11 +120,9 @@ handle(struct exit_agent *a, const char *workspace, int connect, json_t *req,
 	rc = connect
 	    ? store_proxy_connect(a->store, proxy, workspace, key, &pol, &ip, &peer)
 	    : store_proxy_disconnect(a->store, proxy, workspace, key);
-	if (rc != BURROW_OK) {
-		log_info("%s %s/%s refused: %s", connect ? "connect" : "disconnect",
-		    workspace, proxy, store_errmsg(a->store));
+	/* Refusals are logged by the caller, one line with the client. */
+	if (rc != BURROW_OK)
 		return reply_error(r, status_of(rc), store_errmsg(a->store));
-	}
 	/* A peer on another node is configured by that node's agent. */
 	if (exit_agent_reconcile(a) != BURROW_OK)
 		log_warn("reconcile after %s failed; retrying on the next poll",
@@ -125,6 +145,7 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 	int connect, rc;
 
 	reply->body = NULL;
+	reply->reason = NULL;
 	if (strcmp(path, "/connect") == 0)
 		connect = 1;
 	else if (strcmp(path, "/disconnect") == 0)
@@ -133,10 +154,18 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 		return reply_error(reply, 404, "no such endpoint");
 	if (strcmp(method, "POST") != 0)
 		return reply_error(reply, 405, "use POST");
+	if (authorization == NULL)
+		return reply_error(reply, 401, "missing Authorization: Bearer token");
 	/* RFC 6750 section 2.1: "Bearer" is case-insensitive, then one space. */
-	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0 ||
-	    store_proxy_token_check(a->store, authorization + 7, workspace) != BURROW_OK)
-		return reply_error(reply, 401, "missing or unknown bearer token");
+	if (strncasecmp(authorization, "Bearer ", 7) != 0)
+		return reply_error(reply, 401, "Authorization is not 'Bearer TOKEN'");
+	/* The store compares SHA-256 digests, never the token itself, so the
+	 * lookup's timing says nothing about a token's bytes. */
+	rc = store_proxy_token_check(a->store, authorization + 7, workspace);
+	if (rc == BURROW_ERR_REFUSED)
+		return reply_error(reply, 401, "unknown or revoked bearer token");
+	if (rc != BURROW_OK)
+		return reply_error(reply, 503, "cannot check the token now");
 	if ((req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
 	    !json_is_object(req)) {
 		json_decref(req);
@@ -147,61 +176,206 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 	return rc;
 }
 
+int
+exit_api_listen_loopback(const char *listen)
+{
+	struct sockaddr_storage ss;
+	const struct in6_addr *a6;
+	socklen_t len;
+
+	if (netaddr_parse_listen(listen, &ss, &len) != BURROW_OK)
+		return BURROW_ERR_INVALID;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+/* A reason for the log: store messages can echo names a client sent, so
+ * anything but printable ASCII becomes '?' (no forged log lines). */
+static void
+printable(const char *in, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static void
+log_refusal(struct evhttp_request *req, const struct exit_api_reply *reply)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *host = NULL, reason[256];
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &host, &port);
+	printable(reply->reason != NULL ? reply->reason : "", reason, sizeof(reason));
+	log_info("api: %d for %s port %u: %s", reply->status, host != NULL ? host : "?",
+	    (unsigned)port, reason);
+}
+
+/* True if the request came over TLS.  libevent serves a connection in clear
+ * text when the bufferevent callback fails (http.c replaces a NULL
+ * bufferevent with a socket one), so a TLS server checks each request. */
+static int
+over_tls(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+
+	return bev != NULL && bufferevent_openssl_get_ssl(bev) != NULL;
+}
+
+static const char *
+method_name(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_GET: return "GET";
+	default: return "OTHER";
+	}
+}
+
+static void
+send_reply(struct evhttp_request *req, const char *authorization,
+           const struct exit_api_reply *reply)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	evhttp_add_header(headers, "Content-Type", "application/json");
+	/* RFC 6750 section 3: error="invalid_token" only when one was sent. */
+	if (reply->status == 401)
+		evhttp_add_header(headers, "WWW-Authenticate",
+		    authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0
+		    ? "Bearer realm=\"burrow-exit\", error=\"invalid_token\""
+		    : "Bearer realm=\"burrow-exit\"");
+	evbuffer_add(out, reply->body, strlen(reply->body));
+	evbuffer_add(out, "\n", 1);
+	evhttp_send_reply(req, reply->status, NULL, NULL);   /* the standard phrase */
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
-	struct exit_agent *a = arg;
-	struct exit_api_reply reply = { 0, NULL };
+	struct exit_api *api = arg;
+	struct exit_api_reply reply = { 0, NULL, NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *method;
+	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
 	size_t len = evbuffer_get_length(in);
 	unsigned char *body = evbuffer_pullup(in, -1);
 
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_POST: method = "POST"; break;
-	case EVHTTP_REQ_GET: method = "GET"; break;
-	default: method = "OTHER"; break;
+	if (api->tls != NULL && !over_tls(req)) {
+		log_error("api: a connection without TLS on the TLS listener; refused");
+		evhttp_send_error(req, 503, "TLS unavailable");
+		return;
 	}
-	if (exit_api_handle(a, method, path != NULL ? path : "/",
-	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"),
+	if (exit_api_handle(api->agent, method_name(req), path != NULL ? path : "/", auth,
 	    (const char *)(body != NULL ? body : (unsigned char *)""), len,
 	    &reply) != BURROW_OK) {
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
-	if (reply.status == 401)
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-		    "Bearer realm=\"burrow-exit\"");
-	evbuffer_add(out, reply.body, strlen(reply.body));
-	evbuffer_add(out, "\n", 1);
-	evhttp_send_reply(req, reply.status, reply.status == 200 ? "OK" : "Error", NULL);
+	if (reply.status != 200)
+		log_refusal(req, &reply);
+	send_reply(req, auth, &reply);
 	free(reply.body);
 }
 
-struct evhttp *
-exit_api_start(struct event_base *base, struct exit_agent *a, const char *listen)
+/* evhttp's bufferevent callback: every accepted connection starts a TLS
+ * handshake.  On failure (NULL) see over_tls(). */
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
 {
-	struct netaddr_hostport hp;
-	struct evhttp *http;
+	struct exit_api *api = arg;
+	SSL *ssl = SSL_new(api->tls);
 
-	if (netaddr_parse_hostport(listen, &hp) != BURROW_OK) {
-		log_error("bad --listen address '%s' (ADDR:PORT)", listen);
+	if (ssl == NULL)
+		return NULL;
+	/* With BEV_OPT_CLOSE_ON_FREE the bufferevent frees ssl, even when
+	 * bufferevent_openssl_socket_new fails. */
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+}
+
+static int
+bind_listener(struct exit_api *api, struct event_base *base, const char *listen)
+{
+	struct sockaddr_storage ss;
+	struct evconnlistener *l;
+	socklen_t len;
+	int one = 1;
+
+	if (netaddr_parse_listen(listen, &ss, &len) != BURROW_OK) {
+		log_error("bad --listen address '%s' (numeric ADDR:PORT)", listen);
+		return BURROW_ERR_INVALID;
+	}
+	l = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, -1, (struct sockaddr *)&ss, (int)len);
+	if (l == NULL) {
+		log_error("cannot listen on %s: %s", listen, strerror(errno));
+		return BURROW_ERR_IO;
+	}
+	/* Accepted sockets inherit TCP_NODELAY (Linux): a TLS reply goes out as
+	 * several small records, and Nagle's algorithm against the client's
+	 * delayed ACK would hold the last one back for 40 ms. */
+	setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (evhttp_bind_listener(api->http, l) == NULL) {
+		evconnlistener_free(l);
+		return BURROW_ERR_NOMEM;
+	}
+	return BURROW_OK;
+}
+
+struct exit_api *
+exit_api_start(struct event_base *base, struct exit_agent *a, const char *listen,
+               SSL_CTX *tls)
+{
+	struct exit_api *api = calloc(1, sizeof(*api));
+
+	if (api == NULL || (api->http = evhttp_new(base)) == NULL) {
+		SSL_CTX_free(tls);
+		free(api);
 		return NULL;
 	}
-	if ((http = evhttp_new(base)) == NULL)
-		return NULL;
-	evhttp_set_max_body_size(http, API_MAX_BODY);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
-	evhttp_set_gencb(http, on_request, a);
-	if (evhttp_bind_socket(http, hp.host, hp.port) != 0) {
-		log_error("cannot listen on %s", listen);
-		evhttp_free(http);
+	api->agent = a;
+	evhttp_set_max_body_size(api->http, API_MAX_BODY);
+	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS);
+	evhttp_set_timeout(api->http, API_TIMEOUT_S);
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+	evhttp_set_gencb(api->http, on_request, api);
+	exit_api_set_tls(api, tls);
+	if (bind_listener(api, base, listen) != BURROW_OK) {
+		exit_api_free(api);
 		return NULL;
 	}
-	return http;
+	return api;
+}
+
+void
+exit_api_set_tls(struct exit_api *api, SSL_CTX *tls)
+{
+	/* Each SSL holds a reference to its context (SSL_new), so open
+	 * connections keep the old one alive until they end. */
+	SSL_CTX_free(api->tls);
+	api->tls = tls;
+	if (tls != NULL)
+		evhttp_set_bevcb(api->http, tls_bev, api);
+}
+
+void
+exit_api_free(struct exit_api *api)
+{
+	if (api == NULL)
+		return;
+	if (api->http != NULL)
+		evhttp_free(api->http);
+	SSL_CTX_free(api->tls);
+	free(api);
 }

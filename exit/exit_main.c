@@ -2,14 +2,18 @@
  * exit_main.c: bin/burrow-exit, the WireGuard exit-pool agent.
  *
  *   burrow-exit [--db PATH] [--node NAME] [--listen ADDR:PORT]
+ *               [--tls-cert FILE --tls-key FILE] [--insecure-listen]
  *               [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]
  *               [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]
  *               [--once] [--verbose]
  *
  * Interfaces and rules outlive the agent (traffic flows while it restarts);
- * on start it reconciles them with the store.
+ * on start it reconciles them with the store.  The API listens on loopback
+ * by default; elsewhere it needs TLS (or --insecure-listen).  SIGHUP reopens
+ * the log and reloads the certificate and key.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -25,20 +28,26 @@
 #include "db/store_proxy.h"
 #include "exit/exit_agent.h"
 #include "exit/exit_api.h"
+#include "exit/exit_tls.h"
+
+#define EXIT_DEFAULT_LISTEN "127.0.0.1:8470"
 
 struct daemon {
 	struct exit_agent agent;
 	struct event_base *base;
 	struct event *poll_ev, *expire_ev, *term_ev, *int_ev, *hup_ev;
-	struct evhttp *http;
+	struct exit_api *api;
 	struct store *store;
+	const char *tls_cert, *tls_key;
 };
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: burrow-exit [--db PATH] [--node NAME] [--listen ADDR:PORT]\n"
+	    "usage: burrow-exit [--db PATH] [--node NAME]\n"
+	    "                   [--listen ADDR:PORT (default " EXIT_DEFAULT_LISTEN ")]\n"
+	    "                   [--tls-cert FILE --tls-key FILE] [--insecure-listen]\n"
 	    "                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n"
 	    "                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n"
 	    "                   [--once] [--verbose]\n");
@@ -78,6 +87,44 @@ on_expire(evutil_socket_t fd, short what, void *arg)
 	exit_agent_expire(&d->agent, time(NULL), NULL);
 }
 
+/* A renewed certificate takes effect without a restart; a broken one is
+ * logged and the old one kept. */
+static void
+reload_tls(struct daemon *d)
+{
+	char err[PATH_MAX * 2 + 200];
+	SSL_CTX *ctx;
+
+	if (d->api == NULL || d->tls_cert == NULL)
+		return;
+	if ((ctx = exit_tls_ctx_new(d->tls_cert, d->tls_key, err, sizeof(err))) == NULL) {
+		log_error("%s; keeping the certificate in use", err);
+		return;
+	}
+	exit_api_set_tls(d->api, ctx);
+	log_info("reloaded --tls-cert %s", d->tls_cert);
+}
+
+/* Refuses, before anything starts, an API that would carry bearer tokens
+ * in clear text off this host.  Exits 2 with one line. */
+static void
+check_listen(const char *listen, int tls, int insecure)
+{
+	int loopback = exit_api_listen_loopback(listen);
+
+	if (loopback < 0) {
+		fprintf(stderr, "burrow-exit: bad --listen address '%s' (numeric ADDR:PORT)\n",
+		    listen);
+		exit(2);
+	}
+	if (!loopback && !tls && !insecure) {
+		fprintf(stderr, "burrow-exit: --listen %s is not loopback: give --tls-cert and "
+		    "--tls-key (or --insecure-listen to send bearer tokens in clear text)\n",
+		    listen);
+		exit(2);
+	}
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -86,6 +133,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_reopen();
+		reload_tls(d);
 		return;
 	}
 	log_info("signal %d: exiting, interfaces and rules stay up", (int)sig);
@@ -98,8 +146,7 @@ daemon_free(struct daemon *d)
 	struct event *evs[] = { d->poll_ev, d->expire_ev, d->term_ev, d->int_ev, d->hup_ev };
 	size_t i;
 
-	if (d->http != NULL)
-		evhttp_free(d->http);
+	exit_api_free(d->api);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -116,6 +163,9 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "insecure-listen", no_argument, NULL, 'I' },
 		{ "ifprefix", required_argument, NULL, 'p' },
 		{ "nft-table", required_argument, NULL, 't' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
@@ -128,9 +178,10 @@ main(int argc, char **argv)
 	};
 	struct daemon d;
 	struct timeval poll_tv, expire_tv;
-	const char *db = getenv("BURROW_DB"), *listen = NULL, *logfile = NULL;
-	char errmsg[512];
-	int c, once = 0, rc = 1, poll_ms = 500, expire_s = 10;
+	const char *db = getenv("BURROW_DB"), *listen = EXIT_DEFAULT_LISTEN, *logfile = NULL;
+	char errmsg[PATH_MAX * 2 + 200];
+	SSL_CTX *tls = NULL;
+	int c, once = 0, rc = 1, poll_ms = 500, expire_s = 10, insecure = 0;
 	enum log_level level = LOG_LEVEL_INFO;
 
 	memset(&d, 0, sizeof(d));
@@ -143,6 +194,9 @@ main(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'n': d.agent.cfg.node = optarg; break;
 		case 'l': listen = optarg; break;
+		case 'c': d.tls_cert = optarg; break;
+		case 'k': d.tls_key = optarg; break;
+		case 'I': insecure = 1; break;
 		case 'p': d.agent.cfg.ifprefix = optarg; break;
 		case 't': d.agent.cfg.nft_table = optarg; break;
 		case 'i': d.agent.cfg.idle_timeout = int_arg(optarg, 1, 86400 * 365); break;
@@ -166,6 +220,16 @@ main(int argc, char **argv)
 		    "of [a-z0-9_]\n");
 		return 2;
 	}
+	if ((d.tls_cert == NULL) != (d.tls_key == NULL)) {
+		fprintf(stderr, "burrow-exit: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	check_listen(listen, d.tls_cert != NULL, insecure);
+	if (d.tls_cert != NULL &&
+	    (tls = exit_tls_ctx_new(d.tls_cert, d.tls_key, errmsg, sizeof(errmsg))) == NULL) {
+		fprintf(stderr, "burrow-exit: %s\n", errmsg);
+		return 2;
+	}
 	d.agent.cfg.poll_ms = poll_ms;
 	d.agent.cfg.expire_interval = expire_s;
 	if (log_init("burrow-exit", logfile, level) != BURROW_OK) {
@@ -187,8 +251,13 @@ main(int argc, char **argv)
 	}
 	if ((d.base = event_base_new()) == NULL)
 		goto out;
-	if (listen != NULL && (d.http = exit_api_start(d.base, &d.agent, listen)) == NULL)
+	d.api = exit_api_start(d.base, &d.agent, listen, tls);
+	tls = NULL;   /* the API owns it now, even on failure */
+	if (d.api == NULL)
 		goto out;
+	if (d.tls_cert == NULL && exit_api_listen_loopback(listen) == 0)
+		log_warn("API on %s without TLS (--insecure-listen): bearer tokens cross the "
+		    "network in clear text", listen);
 	poll_tv.tv_sec = poll_ms / 1000;
 	poll_tv.tv_usec = (poll_ms % 1000) * 1000;
 	expire_tv.tv_sec = expire_s;
@@ -204,11 +273,12 @@ main(int argc, char **argv)
 	    event_add(d.term_ev, NULL) != 0 || event_add(d.int_ev, NULL) != 0 ||
 	    event_add(d.hup_ev, NULL) != 0)
 		goto out;
-	log_info("serving node '%s'%s%s", d.agent.cfg.node, listen ? ", API on " : "",
-	    listen ? listen : "");
+	log_info("serving node '%s', API on %s (%s)", d.agent.cfg.node, listen,
+	    d.tls_cert != NULL ? "TLS" : "clear text");
 	event_base_dispatch(d.base);
 	rc = 0;
 out:
+	SSL_CTX_free(tls);
 	daemon_free(&d);
 	return rc;
 }

@@ -5,8 +5,12 @@
  *             store's change log
  *   tls.c     SSL_CTX per zone certificate, SNI routing (client_hello
  *             callback), ALPN
- *   conn.c    one client connection: handshake, target connect, relay with
- *             back-pressure and half-close, timeouts
+ *   conn.c    one client connection's lifecycle: accept, tunnel binding,
+ *             timeouts, free (conn.h: the connection's private interface)
+ *   client.c  the client side: TLS handshake, reads, writes, readiness
+ *   target.c  the target side: connect, reads, writes, failures
+ *   relay.c   bytes between them: back-pressure, half-close
+ *   http_relay.c  connect-token tunnels: request head and response status
  *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
  *             SSL_write on the socket, read-ahead (no bufferevent_openssl)
  *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
@@ -146,7 +150,7 @@ void edge_listen_tcp_open(struct edge *e, struct edge_tunnel *t);
 void edge_listen_tcp_close(struct edge_tunnel *t);
 void edge_listen_close_all(struct edge *e);
 
-/* ---- conn.c ---- */
+/* ---- conn.c (and the files of conn.h) ---- */
 
 /* Takes over an accepted socket: TLS (tunnel NULL, found by SNI) or a tcp
  * tunnel's raw stream. */

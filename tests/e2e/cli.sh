@@ -80,6 +80,31 @@ ok "  and the message says why" grep -q 'used by 1 secondary' "$T_DIR/err"
 ok "a secondary with an unknown key is refused" exit_is 1 "$B" secondary add 127.0.0.1:5301 --key nope
 ok "secondary rm, then tsig rm" sh -c "'$B' secondary rm 127.0.0.1:5300 && '$B' tsig rm xfr"
 
+# A store restored from a backup as 0644 holds every private key in the open.
+chmod 0644 "$BURROW_DB"
+ok "a 0644 store still opens" exit_is 0 "$B" tunnel list
+same "  with one warning line on stderr" 1 "$(wc -l <"$T_DIR/err")"
+ok "  naming the store and its mode" grep -qF "store $BURROW_DB is mode 0644: it holds private keys; run 'burrow init'" "$T_DIR/err"
+same "  and changing nothing" 644 "$(stat -c %a "$BURROW_DB")"
+: >"$BURROW_DB-wal"
+chmod 0640 "$BURROW_DB-wal"
+chmod 0600 "$BURROW_DB"
+ok "a group-readable -wal file is named too" exit_is 0 "$B" zone list
+ok "  by path and mode" grep -qF "store $BURROW_DB-wal is mode 0640" "$T_DIR/err"
+same "  in one line" 1 "$(wc -l <"$T_DIR/err")"
+chmod 0644 "$BURROW_DB"
+"$B" init >"$T_DIR/init.out" 2>"$T_DIR/err"
+same "init on a 0644 store succeeds" 0 $?
+same "  and makes it 0600" 600 "$(stat -c %a "$BURROW_DB")"
+ok "  saying so in one line" grep -qxF "store $BURROW_DB was mode 0644: now 0600" "$T_DIR/init.out"
+ok "  without the warning" test ! -s "$T_DIR/err"
+ok "the store then opens without a warning" exit_is 0 "$B" tunnel list
+ok "  (stderr is empty)" test ! -s "$T_DIR/err"
+chmod 0660 "$BURROW_DB"
+same "init --json reports the earlier mode" 0660 "$("$B" init --json | jq -r .previous_mode)"
+same "  and fixes it" 600 "$(stat -c %a "$BURROW_DB")"
+same "a private store reports none" null "$("$B" init --json | jq -r .previous_mode)"
+
 sqlite3 "$BURROW_DB" "PRAGMA user_version = 99"
 ok "a store from a newer schema is refused" exit_is 1 "$B" tunnel list
 ok "  with one clear line" one_line_error

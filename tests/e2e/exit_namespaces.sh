@@ -1,7 +1,8 @@
 #!/bin/bash
 # burrow-exit in network namespaces: a workload, an exit node with two static
 # IPs and a target server.  Traffic through the exit leaves from a static IP,
-# outbound policy holds, the HTTP API connects, a restart loses no peer.
+# outbound policy holds, the HTTP API connects (over TLS), a restart loses
+# no peer.
 # Needs root, wireguard-go (or the kernel module), wg, nft, socat, curl.
 . "$(dirname "$0")/lib.sh"
 
@@ -90,9 +91,13 @@ same "refused commands left the store unchanged" "$before" "$after"
 ok "remove the extra proxy" $B proxy rm solo --workspace team1
 
 # ---- the agent ----
+# Off loopback the API needs TLS: a throw-away CA and a certificate for the
+# exit's address.
+sh "$E2E_ROOT/tests/e2e/exit_tools/mkcert.sh" "$T_DIR/tls" 192.0.2.1 || exit 1
+API_TLS="--tls-cert $T_DIR/tls/server.pem --tls-key $T_DIR/tls/server.key"
 API_PORT=$(free_port)
 start agent ip netns exec $NE $BIN/burrow-exit --ifprefix $PFX --poll-ms 100 \
-	--listen 192.0.2.1:$API_PORT
+	--listen 192.0.2.1:$API_PORT $API_TLS
 AGENT=$LAST_PID
 ok "agent brings up one interface per static IP" \
 	wait_for 20 sh -c "ip -n $NE link show ${PFX}1 && ip -n $NE link show ${PFX}2"
@@ -168,7 +173,8 @@ TOKEN=$($B proxy token create --workspace ws)
 OTHER=$($B proxy token create --workspace elsewhere)
 api() {
 	ip netns exec $NW curl -s -o "$T_DIR/api.out" -w '%{http_code}' -m 5 \
-		-H "Authorization: Bearer $1" -d "$3" "http://192.0.2.1:$API_PORT/$2"
+		--cacert "$T_DIR/tls/ca.pem" -H "Authorization: Bearer $1" -d "$3" \
+		"https://192.0.2.1:$API_PORT/$2"
 }
 wg genkey >"$T_DIR/api.key"
 APIPUB=$(wg pubkey <"$T_DIR/api.key")
@@ -196,7 +202,7 @@ ip -n $NE link del ${PFX}2
 ip netns exec $NE nft delete table inet burrow_exit
 fails "with the node wiped, traffic stops" fetch 198.51.100.130
 start agent2 ip netns exec $NE $BIN/burrow-exit --ifprefix $PFX --poll-ms 100 \
-	--listen 192.0.2.1:$API_PORT
+	--listen 192.0.2.1:$API_PORT $API_TLS
 AGENT=$LAST_PID
 ok "after a restart the peer is back" wait_for 20 sh -c \
 	"ip netns exec $NE wg show all peers | grep -qF '$APIPUB'"

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "db/store.h"
 #include "db/store_cert.h"
 
@@ -162,6 +163,81 @@ test_missing_store(void **state)
 	assert_int_equal(store_open(path, 0, &s, err, sizeof(err)), BURROW_ERR_NOTFOUND);
 	assert_non_null(strstr(err, "burrow init"));
 	assert_int_equal(access(path, F_OK), -1);
+}
+
+static int
+mode_of(const char *path, const char *suffix)
+{
+	char name[200];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	return stat(name, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static int
+chmod_all(const char *path, mode_t mode)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char name[200];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (chmod(name, mode) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A store restored from a backup as 0644: it still opens (with one warning
+ * naming it and its mode), and what 'burrow init' calls makes the store and
+ * its WAL companions 0600 again. */
+static void
+test_exposed_store(void **state)
+{
+	struct fixture *f = *state;
+	struct store_zone z;
+	struct store *s = NULL;
+	char logpath[160], line[512];
+	unsigned was;
+	int changed, lines = 0;
+	FILE *log;
+
+	/* The fixture's store is open in WAL mode: -wal and -shm exist. */
+	assert_int_equal(chmod_all(f->path, 0644), 0);
+	assert_int_equal(store_make_private(f->path, &changed, &was), BURROW_OK);
+	assert_int_equal(changed, 3);
+	assert_int_equal(was, 0644);
+	assert_int_equal(mode_of(f->path, ""), 0600);
+	assert_int_equal(mode_of(f->path, "-wal"), 0600);
+	assert_int_equal(mode_of(f->path, "-shm"), 0600);
+	assert_int_equal(store_make_private(f->path, &changed, &was), BURROW_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(was, 0);
+
+	assert_int_equal(chmod(f->path, 0644), 0);
+	snprintf(logpath, sizeof(logpath), "%s/log", f->dir);
+	assert_int_equal(log_init("test_store", logpath, LOG_LEVEL_INFO), BURROW_OK);
+	assert_int_equal(store_open(f->path, 0, &s, NULL, 0), BURROW_OK);
+	assert_int_equal(store_zone_base(s, &z), BURROW_OK);
+	store_close(s);
+	assert_int_equal(store_open(f->path, STORE_READONLY, &s, NULL, 0), BURROW_OK);
+	store_close(s);
+	assert_int_equal(log_init("test_store", NULL, LOG_LEVEL_INFO), BURROW_OK);
+	assert_non_null(log = fopen(logpath, "r"));
+	while (fgets(line, sizeof(line), log) != NULL) {
+		lines++;
+		assert_non_null(strstr(line, f->path));
+		assert_non_null(strstr(line, "is mode 0644"));
+		assert_non_null(strstr(line, "burrow init"));
+	}
+	fclose(log);
+	assert_int_equal(lines, 1);   /* once per process, not per open */
+	assert_int_equal(mode_of(f->path, ""), 0644);   /* opening changes nothing */
+
+	snprintf(logpath, sizeof(logpath), "%s/absent.db", f->dir);
+	assert_int_equal(store_make_private(logpath, &changed, &was), BURROW_ERR_NOTFOUND);
 }
 
 static void
@@ -429,6 +505,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exposed_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_bad_input, setup, teardown),

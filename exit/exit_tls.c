@@ -1,0 +1,127 @@
+/*
+ * exit_tls.c: loading the API's certificate and key under a fixed policy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "exit/exit_tls.h"
+
+/* Forward secrecy and AEAD only: ECDHE key exchange with AES-GCM or
+ * ChaCha20-Poly1305 (TLS 1.2, RFC 5289 and RFC 7905); TLS 1.3's suites are
+ * all AEAD (RFC 8446 section 9.1), listed so a system default cannot add
+ * others. */
+#define EXIT_TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
+#define EXIT_TLS13_SUITES \
+	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+
+/* OpenSSL's first queued reason, for an error line. */
+static const char *
+ssl_reason(char *buf, size_t bufsz)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, bufsz, "unknown error");
+	else
+		ERR_error_string_n(e, buf, bufsz);
+	ERR_clear_error();
+	return buf;
+}
+
+static SSL_CTX *
+policy_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	/* No renegotiation (a cheap CPU DoS), no compression (CRIME). */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, EXIT_TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, EXIT_TLS13_SUITES) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	return ctx;
+}
+
+/* Reads the private key from key after checking, on the open file itself
+ * (no window between the check and the read), that only its owner can reach
+ * it.  A symbolic link is followed: certbot's live/ keys are links. */
+static EVP_PKEY *
+read_private_key(const char *key, char *err, size_t errsz)
+{
+	char why[256];
+	struct stat st;
+	EVP_PKEY *pkey = NULL;
+	FILE *f = NULL;
+	int fd = open(key, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open --tls-key %s: %s", key, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "--tls-key %s is not a regular file", key);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errsz, "--tls-key %s is mode %04o: a private key must not be "
+		    "reachable by group or others (chmod 600 %s)", key,
+		    (unsigned)(st.st_mode & 07777), key);
+		goto out;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errsz, "cannot read --tls-key %s: %s", key, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if ((pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+		snprintf(err, errsz, "--tls-key %s: no PEM private key (%s)", key,
+		    ssl_reason(why, sizeof(why)));
+out:
+	if (f != NULL)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	return pkey;
+}
+
+SSL_CTX *
+exit_tls_ctx_new(const char *cert, const char *key, char *err, size_t errsz)
+{
+	char why[256];
+	SSL_CTX *ctx = NULL, *ret = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if ((pkey = read_private_key(key, err, errsz)) == NULL)
+		goto out;
+	if ((ctx = policy_ctx()) == NULL) {
+		snprintf(err, errsz, "cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
+		goto out;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		snprintf(err, errsz, "--tls-cert %s: %s", cert, ssl_reason(why, sizeof(why)));
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errsz, "--tls-key %s does not match --tls-cert %s (%s)", key,
+		    cert, ssl_reason(why, sizeof(why)));
+		goto out;
+	}
+	ret = ctx;
+	ctx = NULL;
+out:
+	EVP_PKEY_free(pkey);
+	SSL_CTX_free(ctx);
+	return ret;
+}
