@@ -9,10 +9,14 @@
  *             timeouts, free (conn.h: the connection's private interface)
  *   client.c  the client side: TLS handshake, reads, writes, readiness
  *   target.c  the target side: connect, reads, writes, failures
- *   relay.c   bytes between them: back-pressure, half-close
+ *   relay.c   bytes between them: the pumps (write-through), back-pressure,
+ *             half-close
+ *   splice.c  raw tcp tunnels kernel to kernel: splice(2) through a pooled
+ *             pipe per direction, falling back to the copying pump
  *   http_relay.c  connect-token tunnels: request head and response status
  *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
- *             SSL_write on the socket, read-ahead (no bufferevent_openssl)
+ *             SSL_write through its own socket BIO (MSG_MORE batches,
+ *             edge-triggered readiness), read-ahead (no bufferevent_openssl)
  *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
  *   edge.c    the context: start, poll timer, signals, drain, free
@@ -38,10 +42,16 @@
 
 #define EDGE_LISTEN_MAX 8
 #define EDGE_KEYS_MAX 16
-/* Bytes one direction may queue before its reader is paused. */
-#define EDGE_HIGH_WATER (256 * 1024)
-/* Most bytes one read of either socket, or one write callback, moves. */
-#define EDGE_IO_CHUNK (128 * 1024)
+/* Bytes one direction may queue before its reader is paused (what the
+ * slower peer has not taken; the kernel's socket buffers hold more). */
+#define EDGE_HIGH_WATER (64 * 1024)
+/* Most bytes one read of either socket moves: four full TLS records. */
+#define EDGE_IO_CHUNK (64 * 1024)
+/* Most bytes one direction of one connection moves per loop turn, so one
+ * fast transfer cannot starve the others. */
+#define EDGE_BURST (256 * 1024)
+/* Spare pipes kept for splice (splice.c); more are closed. */
+#define EDGE_PIPES_SPARE 64
 
 struct edge_config {
 	const char *db_path;
@@ -106,8 +116,10 @@ struct edge {
 	int nkeys;
 	int keys_loaded;
 	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
-	/* Where reads of either side land before they are queued: one read
-	 * of up to EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
+	struct edge_pipe *pipes;   /* spare pipes (splice.c) */
+	int npipes;
+	/* Where reads of either side land before they are written on to the
+	 * other side (relay.c); only what it does not take is queued. */
 	unsigned char scratch[EDGE_IO_CHUNK];
 };
 

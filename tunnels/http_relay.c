@@ -44,7 +44,7 @@ http_relay_head(struct edge_conn *c)
 int
 http_relay_response(struct edge_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->target);
+	struct evbuffer *in = c->tin;
 	struct evbuffer *out = c->cout;
 	size_t len, line_end, head_end;
 	const char *buf;
@@ -100,7 +100,7 @@ http_relay_response(struct edge_conn *c)
 			evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
 			if (!c->target_shut)
 				target_shut(c);
-			client_arm(c);
+			relay_from_client(c);
 		}
 	}
 	return 0;
