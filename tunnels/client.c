@@ -28,8 +28,7 @@ client_can_read(const struct edge_conn *c)
 	return c->tio.readable || (c->ssl != NULL && SSL_has_pending(c->ssl));
 }
 
-/* Whether a blocked write may go on now. */
-static int
+int
 client_can_write(const struct edge_conn *c)
 {
 	return c->wr_want == EV_READ ? c->tio.readable : c->tio.writable;
@@ -151,21 +150,28 @@ write_failed(struct edge_conn *c, enum tls_io_status st)
 }
 
 int
+client_write_through(struct edge_conn *c, const unsigned char *p, size_t n, size_t *done)
+{
+	*done = 0;
+	if (c->dead || c->client_shut)
+		return -1;
+	if (evbuffer_get_length(c->cout) > 0 || !client_can_write(c))
+		return 0;
+	return write_failed(c, write_now(c, p, n, done)) ? -1 : 0;
+}
+
+int
 client_send(struct edge_conn *c, const unsigned char *p, size_t n)
 {
 	size_t done = 0;
 
-	if (c->dead || c->client_shut)
+	if (client_write_through(c, p, n, &done) != 0)
 		return -1;
-	if (evbuffer_get_length(c->cout) == 0 && client_can_write(c)) {
-		if (write_failed(c, write_now(c, p, n, &done)))
-			return -1;
-		if (done == n)
-			return 0;
-	}
+	if (done == n)
+		return 0;
 	/* What the socket did not take waits, the blocked record first
 	 * (tls_io_write: it is offered again as it was). */
-	if (evbuffer_add(c->cout, p + done, n - done) != 0) {
+	if (relay_queue(c->cout, p + done, n - done) != 0) {
 		conn_free(c);
 		return -1;
 	}

@@ -97,6 +97,10 @@ struct edge_conn {
 	struct edge_pipe *pipe_up, *pipe_down;
 	unsigned copy_up : 1, copy_down : 1;
 	unsigned pumping_up : 1, pumping_down : 1;   /* re-entry guards */
+	/* A bulk transfer toward the client is on (the last read filled a
+	 * chunk): its bytes stay in the target's socket until the client
+	 * takes them (relay.c). */
+	unsigned bulk_down : 1;
 	int client_eof, target_eof;      /* that side sent EOF */
 	int client_shut, target_shut;    /* we sent EOF to that side */
 	/* connect tokens */
@@ -146,6 +150,12 @@ enum tls_io_status client_read(struct edge_conn *c, unsigned char *buf, size_t l
  * hold less than EDGE_HIGH_WATER: the buffered path (connect tokens).
  * Returns the last status. */
 enum tls_io_status client_fill(struct edge_conn *c);
+/* 1 if a write to the client may go on now. */
+int client_can_write(const struct edge_conn *c);
+/* Writes what the client takes of n bytes at p now (*done), if nothing is
+ * queued; queues nothing (a TLS record that blocked must be offered again
+ * from the same bytes).  -1 if the client is gone (freed). */
+int client_write_through(struct edge_conn *c, const unsigned char *p, size_t n, size_t *done);
 /* Sends n bytes of p: written at once when nothing is queued, the rest
  * queued in cout.  -1 if the client is gone (the connection is freed). */
 int client_send(struct edge_conn *c, const unsigned char *p, size_t n);
@@ -169,6 +179,10 @@ void target_drop(struct edge_conn *c);
 void target_shut(struct edge_conn *c);
 /* Reads up to len bytes into buf, *got of them; status as client_read. */
 enum tls_io_status target_read(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got);
+/* The same without taking the bytes (MSG_PEEK); target_discard(n) takes
+ * n of them afterwards (MSG_TRUNC: no copy).  -1: the target is gone. */
+enum tls_io_status target_peek(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got);
+int target_discard(struct edge_conn *c, size_t n);
 /* Reads the target into tin while tin and what is queued for the client
  * hold less than EDGE_HIGH_WATER (connect tokens). */
 enum tls_io_status target_fill(struct edge_conn *c);
@@ -188,6 +202,9 @@ void target_failed(struct edge_conn *c, const char *why);
 
 /* ---- relay.c ---- */
 
+/* Appends n bytes of p to the queue q (a copy of exactly n bytes when
+ * it is a large leftover).  0 or -1 (out of memory). */
+int relay_queue(struct evbuffer *q, const unsigned char *p, size_t n);
 /* Bytes queued for the target / the client, pipes included. */
 size_t relay_to_target_pending(const struct edge_conn *c);
 size_t relay_to_client_pending(const struct edge_conn *c);

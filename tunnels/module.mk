@@ -20,3 +20,9 @@ bench-edge-idle: deps all $(BUILD)/bench/edge_conns
 $(BUILD)/bench/edge_conns: bench/edge_conns.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# make bench-edge-callgrind: user-space instructions per unit under
+# callgrind, burrow-edge beside HAProxy (stable on a loaded machine).
+.PHONY: bench-edge-callgrind
+bench-edge-callgrind: deps all
+	bash bench/edge_callgrind.sh

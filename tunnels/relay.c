@@ -1,18 +1,21 @@
 /*
  * relay.c: bytes between the client and the target (see conn.h).
  *
- * The pumps: a side is read while it is readable and the other side's
- * queue holds less than EDGE_HIGH_WATER, each read (up to EDGE_IO_CHUNK, in
- * the edge's scratch buffer) written on at once; what the other side does
- * not take is queued, and reading stops until it drains (back-pressure).
- * Raw tcp tunnels splice kernel to kernel instead (splice.c).  Connect-token
+ * The pumps: a side is read while it is readable and nothing waits for
+ * the other side, each read (up to EDGE_IO_CHUNK, in the edge's scratch
+ * buffer) written on at once; what the other side does not take is queued
+ * (a copy of exactly that size), and reading stops until it has gone: one
+ * buffer per direction, held only while that peer is behind.  Raw tcp
+ * tunnels splice kernel to kernel instead (splice.c).  Connect-token
  * tunnels take the buffered path: every byte through cin or tin, for
- * http_relay.c.  Each direction moves at most EDGE_BURST per loop turn.
+ * http_relay.c, up to EDGE_HIGH_WATER.  Each direction moves at most
+ * EDGE_BURST per loop turn.
  *
  * EOF is relayed as a half-close once everything before it is out; the
  * connection ends when both directions have.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "tunnels/conn.h"
@@ -40,15 +43,51 @@ relay_maybe_done(struct edge_conn *c)
 	return 0;
 }
 
-/* ---- the copying pumps ---- */
-
-static size_t
-room(size_t queued)
+static void
+free_copy(const void *data, size_t len, void *arg)
 {
-	size_t r = EDGE_HIGH_WATER - queued;
-
-	return r > EDGE_IO_CHUNK ? EDGE_IO_CHUNK : r;
+	(void)len;
+	(void)arg;
+	free((void *)data);
 }
+
+int
+relay_queue(struct evbuffer *q, const unsigned char *p, size_t n)
+{
+	void *copy;
+
+	/* An evbuffer would round a large leftover up to a power of two. */
+	if (n < 4096 || evbuffer_get_length(q) > 0)
+		return evbuffer_add(q, p, n);
+	if ((copy = malloc(n)) == NULL)
+		return -1;
+	memcpy(copy, p, n);
+	if (evbuffer_add_reference(q, copy, n, free_copy, NULL) != 0) {
+		free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the pump toward that side may read its source now: nothing
+ * queued on the raw path, less than EDGE_HIGH_WATER on the buffered one. */
+static int
+room_to_target(const struct edge_conn *c)
+{
+	size_t q = relay_to_target_pending(c);
+
+	return c->tunnel->connect_token ? q < EDGE_HIGH_WATER : q == 0;
+}
+
+static int
+room_to_client(const struct edge_conn *c)
+{
+	size_t q = relay_to_client_pending(c);
+
+	return c->tunnel->connect_token ? q < EDGE_HIGH_WATER : q == 0;
+}
+
+/* ---- the copying pumps ---- */
 
 /* Client to target through the scratch buffer. */
 static enum pump_status
@@ -56,14 +95,14 @@ copy_up(struct edge_conn *c, size_t budget)
 {
 	unsigned char *buf = c->edge->scratch;
 	enum tls_io_status st;
-	size_t queued, got, moved = 0;
+	size_t got, moved = 0;
 
 	while (!c->client_eof && client_can_read(c)) {
-		if ((queued = relay_to_target_pending(c)) >= EDGE_HIGH_WATER)
+		if (relay_to_target_pending(c) > 0)
 			return PUMP_IDLE;   /* relay_target_wrote resumes */
 		if (moved >= budget)
 			return PUMP_MORE;
-		st = client_read(c, buf, room(queued), &got);
+		st = client_read(c, buf, EDGE_IO_CHUNK, &got);
 		if (got > 0 && target_send(c, buf, got) != 0)
 			return PUMP_ERROR;
 		moved += got;
@@ -77,23 +116,60 @@ copy_up(struct edge_conn *c, size_t budget)
 	return PUMP_IDLE;
 }
 
+/* Target to client during a bulk transfer: the bytes are peeked, and only
+ * what the client took is then taken from the target's socket; the rest
+ * stays there, so a client that stops reading leaves no queue here (a
+ * blocked TLS record is offered again from the same bytes, peeked again).
+ * The transfer ends with a short read that all went out. */
+static enum pump_status
+peek_down(struct edge_conn *c, unsigned char *buf, size_t *moved)
+{
+	enum tls_io_status st;
+	size_t got, done;
+
+	st = target_peek(c, buf, EDGE_IO_CHUNK, &got);
+	if (got == 0)
+		return st == TLS_IO_EOF ? PUMP_EOF : st == TLS_IO_ERROR ? PUMP_ERROR : PUMP_IDLE;
+	if (client_write_through(c, buf, got, &done) != 0 || target_discard(c, done) != 0)
+		return PUMP_ERROR;
+	*moved += done;
+	if (done < got)
+		return PUMP_IDLE;   /* the client's writable edge resumes */
+	if (got < EDGE_IO_CHUNK) {
+		c->bulk_down = 0;
+		if (!c->t_fin)
+			c->t_readable = 0;   /* short, and all of it went */
+	}
+	return PUMP_MORE;
+}
+
 /* Target to client through the scratch buffer. */
 static enum pump_status
 copy_down(struct edge_conn *c, size_t budget)
 {
 	unsigned char *buf = c->edge->scratch;
+	enum pump_status ps;
 	enum tls_io_status st;
-	size_t queued, got, moved = 0;
+	size_t got, moved = 0;
 
 	while (!c->target_eof && c->t_readable) {
-		if ((queued = relay_to_client_pending(c)) >= EDGE_HIGH_WATER)
+		if (relay_to_client_pending(c) > 0 || !client_can_write(c))
 			return PUMP_IDLE;   /* relay_client_wrote resumes */
 		if (moved >= budget)
 			return PUMP_MORE;
-		st = target_read(c, buf, room(queued), &got);
+		if (c->bulk_down) {
+			if ((ps = peek_down(c, buf, &moved)) != PUMP_MORE)
+				return ps;
+			continue;
+		}
+		/* A plain read first (a keep-alive response is one); a full
+		 * one starts a bulk transfer, peeked from then on.  What the
+		 * client leaves of this one read is queued. */
+		st = target_read(c, buf, EDGE_IO_CHUNK, &got);
 		if (got > 0 && client_send(c, buf, got) != 0)
 			return PUMP_ERROR;
 		moved += got;
+		c->bulk_down = got == EDGE_IO_CHUNK;
 		if (st == TLS_IO_EOF)
 			return PUMP_EOF;
 		if (st == TLS_IO_ERROR)
@@ -253,7 +329,7 @@ relay_to_target(struct edge_conn *c, struct evbuffer *src)
 	if (c->dead || target_send_buffer(c, src) != 0)
 		return;
 	/* Room again: read on (a no-op inside the pump itself). */
-	if (client_can_read(c) && relay_to_target_pending(c) < EDGE_HIGH_WATER)
+	if (client_can_read(c) && room_to_target(c))
 		relay_from_client(c);
 }
 
@@ -268,7 +344,7 @@ relay_to_client(struct edge_conn *c, struct evbuffer *src)
 	}
 	if (client_push(c) != 0)
 		return;
-	if (c->t_readable && relay_to_client_pending(c) < EDGE_HIGH_WATER)
+	if (c->t_readable && room_to_client(c))
 		relay_from_target(c);
 }
 
@@ -294,8 +370,7 @@ relay_client_wrote(struct edge_conn *c)
 	if (c->state != CONN_RELAY)
 		return;
 	/* Drained: the target is read again, a pipe flushed on. */
-	if (splice_pending(c, 0) > 0 ||
-	    (c->t_readable && relay_to_client_pending(c) < EDGE_HIGH_WATER))
+	if (splice_pending(c, 0) > 0 || (c->t_readable && room_to_client(c)))
 		relay_from_target(c);
 	if (!c->dead && c->target_eof && !c->client_shut && relay_to_client_pending(c) == 0) {
 		client_shut(c);
@@ -308,8 +383,7 @@ relay_target_wrote(struct edge_conn *c)
 {
 	if (c->state != CONN_RELAY)
 		return;
-	if (splice_pending(c, 1) > 0 ||
-	    (client_can_read(c) && relay_to_target_pending(c) < EDGE_HIGH_WATER))
+	if (splice_pending(c, 1) > 0 || (client_can_read(c) && room_to_target(c)))
 		relay_from_client(c);
 	if (!c->dead && c->client_eof && !c->target_shut && !c->upgrade &&
 	    relay_to_target_pending(c) == 0) {

@@ -115,6 +115,40 @@ target_read(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got)
 }
 
 enum tls_io_status
+target_peek(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got)
+{
+	ssize_t n = recv(c->tfd, buf, len, MSG_PEEK);
+
+	*got = 0;
+	if (n > 0) {
+		*got = (size_t)n;
+		return TLS_IO_OK;   /* readable until a discard takes it all */
+	}
+	if (n == 0) {
+		c->t_readable = 0;
+		return TLS_IO_EOF;
+	}
+	c->t_readable = errno == EINTR;
+	return blocked(errno) ? TLS_IO_WANT_READ : TLS_IO_ERROR;
+}
+
+int
+target_discard(struct edge_conn *c, size_t n)
+{
+	ssize_t r;
+
+	if (n == 0)
+		return 0;
+	/* TCP honours MSG_TRUNC on receive: the bytes go, uncopied. */
+	if ((r = recv(c->tfd, NULL, n, MSG_TRUNC)) < 0) {
+		target_error(c, "read", errno);
+		return -1;
+	}
+	conn_touch(c);
+	return 0;
+}
+
+enum tls_io_status
 target_fill(struct edge_conn *c)
 {
 	struct evbuffer_iovec v;
@@ -175,7 +209,7 @@ target_send(struct edge_conn *c, const unsigned char *p, size_t n)
 		if (done == n)
 			return 0;
 	}
-	if (evbuffer_add(c->tout, p + done, n - done) != 0) {
+	if (relay_queue(c->tout, p + done, n - done) != 0) {
 		conn_free(c);
 		return -1;
 	}
