@@ -244,8 +244,7 @@ conn_new(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa)
 	    client_event, c);
 	c->cin = evbuffer_new();
 	c->cout = evbuffer_new();
-	if (c->timer == NULL || c->client_ev == NULL || c->cin == NULL || c->cout == NULL ||
-	    event_add(c->client_ev, NULL) != 0) {
+	if (c->timer == NULL || c->client_ev == NULL || c->cin == NULL || c->cout == NULL) {
 		destroy(c);
 		return NULL;
 	}
@@ -269,6 +268,10 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		return;
 	conn_hold(c);
 	if (tcp_tunnel != NULL) {
+		if (event_add(c->client_ev, NULL) != 0) {
+			conn_free(c);
+			goto out;
+		}
 		if (edge_conn_bind(c, tcp_tunnel) != BURROW_OK) {
 			log_warn("tunnel %s: connection limit (%d) reached, %s refused",
 			    tcp_tunnel->hostname, e->cfg.max_conns_per_tunnel, c->peer);
@@ -283,13 +286,17 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		conn_free(c);
 		goto out;
 	}
-	/* The handshake starts on the first readable edge (tls_io_init
-	 * assumes readable). */
-	c->tio.readable = 0;
 	SSL_set_app_data(c->ssl, c);
 	SSL_set_accept_state(c->ssl);
 	c->state = CONN_HANDSHAKE;
 	conn_set_deadline(c, "TLS handshake", e->cfg.handshake_ms);
+	/* The TLS listeners accept once the ClientHello is in
+	 * (TCP_DEFER_ACCEPT, listen.c): its first step now, before the
+	 * event is registered, so the edge that registration reports is
+	 * not one for bytes already read. */
+	client_event(fd, EV_READ | EV_WRITE, c);
+	if (!c->dead && event_add(c->client_ev, NULL) != 0)
+		conn_free(c);
 out:
 	conn_release(c);
 }

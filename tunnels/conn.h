@@ -101,6 +101,7 @@ struct edge_conn {
 	 * chunk): its bytes stay in the target's socket until the client
 	 * takes them (relay.c). */
 	unsigned bulk_down : 1;
+	size_t peek_len;                 /* the next peek's size */
 	int client_eof, target_eof;      /* that side sent EOF */
 	int client_shut, target_shut;    /* we sent EOF to that side */
 	/* connect tokens */

@@ -45,8 +45,13 @@
 /* Bytes one direction may queue before its reader is paused (what the
  * slower peer has not taken; the kernel's socket buffers hold more). */
 #define EDGE_HIGH_WATER (64 * 1024)
-/* Most bytes one read of either socket moves: four full TLS records. */
-#define EDGE_IO_CHUNK (64 * 1024)
+/* Most bytes one read takes from a socket (so the most a queue can hold:
+ * relay.c): four full TLS records. */
+#define EDGE_READ_MAX (64 * 1024)
+/* Most bytes one peek of a bulk transfer moves (the scratch buffer's
+ * size): fewer, larger reads of the target mean fewer window updates, each
+ * of which wakes the target. */
+#define EDGE_IO_CHUNK (256 * 1024)
 /* Most bytes one direction of one connection moves per loop turn, so one
  * fast transfer cannot starve the others. */
 #define EDGE_BURST (256 * 1024)

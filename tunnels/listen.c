@@ -75,7 +75,7 @@ bind_one(struct edge *e, const char *addr, evconnlistener_cb cb, void *arg)
 int
 edge_listen_tls(struct edge *e)
 {
-	int i;
+	int i, defer = e->cfg.handshake_ms / 1000 > 0 ? e->cfg.handshake_ms / 1000 : 1;
 
 	for (i = 0; i < e->cfg.nlisten; i++) {
 		e->tls[i] = bind_one(e, e->cfg.listen[i], tls_accept, e);
@@ -83,6 +83,11 @@ edge_listen_tls(struct edge *e)
 			log_error("cannot listen on %s: %s", e->cfg.listen[i], strerror(errno));
 			return BURROW_ERR_IO;
 		}
+		/* TLS clients speak first: accept once the ClientHello is in,
+		 * so the handshake starts at once (conn.c) and a connection
+		 * that never sends one waits in the kernel, not here. */
+		setsockopt(evconnlistener_get_fd(e->tls[i]), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+		    sizeof(defer));
 		e->ntls++;
 		log_info("TLS listener on %s", e->cfg.listen[i]);
 	}

@@ -2,10 +2,12 @@
  * relay.c: bytes between the client and the target (see conn.h).
  *
  * The pumps: a side is read while it is readable and nothing waits for
- * the other side, each read (up to EDGE_IO_CHUNK, in the edge's scratch
+ * the other side, each read (up to EDGE_READ_MAX, in the edge's scratch
  * buffer) written on at once; what the other side does not take is queued
  * (a copy of exactly that size), and reading stops until it has gone: one
- * buffer per direction, held only while that peer is behind.  Raw tcp
+ * buffer per direction, held only while that peer is behind.  A bulk
+ * transfer toward the client is peeked instead (peek_down), up to
+ * EDGE_IO_CHUNK at a time.  Raw tcp
  * tunnels splice kernel to kernel instead (splice.c).  Connect-token
  * tunnels take the buffered path: every byte through cin or tin, for
  * http_relay.c, up to EDGE_HIGH_WATER.  Each direction moves at most
@@ -102,7 +104,7 @@ copy_up(struct edge_conn *c, size_t budget)
 			return PUMP_IDLE;   /* relay_target_wrote resumes */
 		if (moved >= budget)
 			return PUMP_MORE;
-		st = client_read(c, buf, EDGE_IO_CHUNK, &got);
+		st = client_read(c, buf, EDGE_READ_MAX, &got);
 		if (got > 0 && target_send(c, buf, got) != 0)
 			return PUMP_ERROR;
 		moved += got;
@@ -120,22 +122,27 @@ copy_up(struct edge_conn *c, size_t budget)
  * what the client took is then taken from the target's socket; the rest
  * stays there, so a client that stops reading leaves no queue here (a
  * blocked TLS record is offered again from the same bytes, peeked again).
- * The transfer ends with a short read that all went out. */
+ * The transfer ends with a short read that all went out.  Each peek asks
+ * for twice what the client took last time (what it did not take is
+ * copied again next time, so a slow client gets small peeks). */
 static enum pump_status
 peek_down(struct edge_conn *c, unsigned char *buf, size_t *moved)
 {
 	enum tls_io_status st;
-	size_t got, done;
+	size_t want = c->peek_len, got, done;
 
-	st = target_peek(c, buf, EDGE_IO_CHUNK, &got);
+	st = target_peek(c, buf, want, &got);
 	if (got == 0)
 		return st == TLS_IO_EOF ? PUMP_EOF : st == TLS_IO_ERROR ? PUMP_ERROR : PUMP_IDLE;
 	if (client_write_through(c, buf, got, &done) != 0 || target_discard(c, done) != 0)
 		return PUMP_ERROR;
 	*moved += done;
-	if (done < got)
+	if (done < got) {
+		c->peek_len = done > TLS_IO_RECORD ? done : TLS_IO_RECORD;
 		return PUMP_IDLE;   /* the client's writable edge resumes */
-	if (got < EDGE_IO_CHUNK) {
+	}
+	c->peek_len = 2 * want < EDGE_IO_CHUNK ? 2 * want : EDGE_IO_CHUNK;
+	if (got < want) {
 		c->bulk_down = 0;
 		if (!c->t_fin)
 			c->t_readable = 0;   /* short, and all of it went */
@@ -165,11 +172,12 @@ copy_down(struct edge_conn *c, size_t budget)
 		/* A plain read first (a keep-alive response is one); a full
 		 * one starts a bulk transfer, peeked from then on.  What the
 		 * client leaves of this one read is queued. */
-		st = target_read(c, buf, EDGE_IO_CHUNK, &got);
+		st = target_read(c, buf, EDGE_READ_MAX, &got);
 		if (got > 0 && client_send(c, buf, got) != 0)
 			return PUMP_ERROR;
 		moved += got;
-		c->bulk_down = got == EDGE_IO_CHUNK;
+		if ((c->bulk_down = got == EDGE_READ_MAX))
+			c->peek_len = relay_to_client_pending(c) > 0 ? TLS_IO_RECORD : EDGE_IO_CHUNK;
 		if (st == TLS_IO_EOF)
 			return PUMP_EOF;
 		if (st == TLS_IO_ERROR)
