@@ -291,11 +291,11 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 	c->state = CONN_HANDSHAKE;
 	conn_set_deadline(c, "TLS handshake", e->cfg.handshake_ms);
 	/* The TLS listeners accept once the ClientHello is in
-	 * (TCP_DEFER_ACCEPT, listen.c): its first step now, before the
-	 * event is registered, so the edge that registration reports is
-	 * not one for bytes already read. */
-	client_event(fd, EV_READ | EV_WRITE, c);
-	if (!c->dead && event_add(c->client_ev, NULL) != 0)
+	 * (TCP_DEFER_ACCEPT, listen.c), so registering reports it at once.
+	 * Not handshaking here: the listener accepts until the queue is
+	 * empty, and a handshake per accept would keep every other
+	 * connection waiting while clients keep connecting. */
+	if (event_add(c->client_ev, NULL) != 0)
 		conn_free(c);
 out:
 	conn_release(c);

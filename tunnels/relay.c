@@ -6,12 +6,12 @@
  * buffer) written on at once; what the other side does not take is queued
  * (a copy of exactly that size), and reading stops until it has gone: one
  * buffer per direction, held only while that peer is behind.  A bulk
- * transfer toward the client is peeked instead (peek_down), up to
- * EDGE_IO_CHUNK at a time.  Raw tcp
- * tunnels splice kernel to kernel instead (splice.c).  Connect-token
+ * transfer toward the client is peeked instead (peek_down, up to
+ * EDGE_IO_CHUNK at a time), so its bytes wait in the kernel, not here.
+ * Raw tcp tunnels splice kernel to kernel (splice.c).  Connect-token
  * tunnels take the buffered path: every byte through cin or tin, for
  * http_relay.c, up to EDGE_HIGH_WATER.  Each direction moves at most
- * EDGE_BURST per loop turn.
+ * EDGE_BURST per loop turn, then yields (client_again, target_again).
  *
  * EOF is relayed as a half-close once everything before it is out; the
  * connection ends when both directions have.
