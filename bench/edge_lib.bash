@@ -59,18 +59,22 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# A free port below the ephemeral range: the idle benchmark's thousands of
+# connections to nginx take ephemeral ports, and one left in TIME_WAIT on a
+# port picked there would keep a restarted proxy from binding it.
+EPHEMERAL_LO=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
 port() {
 	while :; do
-		p=$(( ($(od -An -N2 -tu2 /dev/urandom) % 20000) + 30000 ))
+		p=$(( ($(od -An -N2 -tu2 /dev/urandom) % (EPHEMERAL_LO - 10000)) + 10000 ))
 		ss -Htan | awk '{print $4}' | grep -q ":$p\$" || { echo "$p"; return; }
 	done
 }
-wait_port() {
-	for _ in $(seq 100); do
+wait_port() { # PORT [SECONDS]
+	for _ in $(seq $((${2:-10} * 10))); do
 		ss -Htln | awk '{print $4}' | grep -q ":$1\$" && return 0
 		sleep 0.1
 	done
-	echo "bench: nothing listening on $1" >&2
+	echo "bench: nothing listening on $1 (edge $EP, tcp tunnel $TCP_PORT, haproxy $HP, $HTP)" >&2
 	tail -3 "$T"/*.err "$T"/*.log 2>/dev/null >&2
 	exit 1
 }
