@@ -102,7 +102,10 @@ struct acme_problem {
  * detail is a short excerpt.  Never fails. */
 void acme_problem_parse(const char *body, size_t len, struct acme_problem *p);
 
-enum acme_retry { ACME_RETRY_NO, ACME_RETRY_NONCE, ACME_RETRY_LATER };
+enum acme_retry {
+	ACME_RETRY_NO, ACME_RETRY_NONCE, ACME_RETRY_LATER,
+	ACME_RETRY_TRANSPORT  /* no answer at all; never from acme_retry_kind() */
+};
 
 /* What to do after an error answer: a fresh nonce for badNonce (RFC 8555
  * 6.5), wait and retry for rateLimited and 5xx, else give up. */
@@ -243,20 +246,49 @@ struct acme_client {
 	char nonce[256];
 	char err[1024];       /* one line: what failed */
 	atomic_int *stop;     /* set by the daemon on SIGTERM; may be NULL */
-	unsigned badnonce_retries;  /* counters for progress and tests */
+	unsigned requests;          /* signed requests sent, retries included */
+	unsigned badnonce_retries;  /* of those, resent after badNonce */
 };
+
+/* Retries of one signed request, counted apart so that one kind never uses
+ * up another's: a CA rejecting nonces does not shorten the backoff allowed
+ * for its rate limits, nor the reverse.
+ *
+ * ACME_NONCE_RETRIES: a badNonce retry is one round trip with no wait, so
+ * the budget can be large.  A request then fails only if its first attempt
+ * and all 200 retries are rejected: at Pebble's PEBBLE_WFE_NONCEREJECT=90
+ * that is 0.9^201 ~ 6.3e-10 per request, and a run of 50 signed requests
+ * (account, order, authorizations, challenges, polls, finalize, download,
+ * revoke, key change) fails with probability below 3.2e-8.  (The old 20
+ * gave 0.9^21 ~ 0.11 per request: every issuance failed.)  A CA that
+ * rejects more than that is broken; 201 round trips bound the cost. */
+#define ACME_NONCE_RETRIES 200
+#define ACME_LATER_RETRIES 5      /* rateLimited and 5xx, with backoff */
+
+struct acme_retry_budget {
+	unsigned nonce;             /* badNonce answers so far */
+	unsigned later;             /* rateLimited, 5xx and transport failures */
+};
+
+/* Counts one failed attempt of kind against b (a zeroed budget per request)
+ * and says whether the request may be sent again: 1 yes, 0 no.  Transport
+ * failures share the ACME_RETRY_LATER budget, at most half of it.  Pure. */
+int acme_retry_take(struct acme_retry_budget *b, enum acme_retry kind);
 
 /* A client for directory_url; fetches nothing yet.  NULL on failure. */
 struct acme_client *acme_client_new(const char *directory_url, const char *ca_bundle);
+/* Frees c (NULL is fine), logging its request counters at debug level. */
 void acme_client_free(struct acme_client *c);
 
 /* GETs the directory.  BURROW_ERR_IO (unreachable), BURROW_ERR_PROTO. */
 int acme_client_directory(struct acme_client *c);
 
 /* A signed POST (payload NULL: POST-as-GET) with kid once registered,
- * retrying badNonce with the fresh nonce and rateLimited/5xx/transport
- * failures with bounded backoff.  Any other error status is
- * BURROW_ERR_PROTO with c->err "TYPE: DETAIL"; resp holds the answer. */
+ * retrying badNonce at once with the nonce the rejection carried, and
+ * rateLimited/5xx/transport failures with bounded backoff (budgets above).
+ * Any other error status is BURROW_ERR_PROTO with c->err "TYPE: DETAIL";
+ * badNonce past its budget is BURROW_ERR_BUSY (try later, the order stays
+ * open); resp holds the last answer. */
 int acme_client_post(struct acme_client *c, const char *url, const char *payload,
                      const char *accept, struct acme_resp *resp);
 

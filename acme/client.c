@@ -13,9 +13,6 @@
 #include "common/log.h"
 #include "db/store_acme.h"
 
-#define NONCE_RETRIES 20   /* Pebble rejects a share of nonces on purpose */
-#define LATER_RETRIES 5    /* rateLimited, 5xx, transport failures */
-
 struct acme_client *
 acme_client_new(const char *directory_url, const char *ca_bundle)
 {
@@ -36,6 +33,9 @@ acme_client_free(struct acme_client *c)
 {
 	if (c == NULL)
 		return;
+	if (c->requests > 0)
+		log_debug("%u signed requests, %u of them resent after badNonce", c->requests,
+		    c->badnonce_retries);
 	acme_http_free(c->http);
 	acme_directory_clear(&c->dir);
 	EVP_PKEY_free(c->key);
@@ -60,6 +60,22 @@ acme_client_sleep(struct acme_client *c, unsigned ms)
 		ms -= slice;
 	}
 	return c->stop != NULL && atomic_load(c->stop) ? BURROW_ERR_BUSY : BURROW_OK;
+}
+
+int
+acme_retry_take(struct acme_retry_budget *b, enum acme_retry kind)
+{
+	switch (kind) {
+	case ACME_RETRY_NONCE:
+		return ++b->nonce <= ACME_NONCE_RETRIES;
+	case ACME_RETRY_LATER:
+		return ++b->later <= ACME_LATER_RETRIES;
+	case ACME_RETRY_TRANSPORT:
+		return ++b->later <= ACME_LATER_RETRIES / 2;
+	case ACME_RETRY_NO:
+		break;
+	}
+	return 0;
 }
 
 /* One unsigned request, retrying a transport failure a few times. */
@@ -115,7 +131,8 @@ fetch_nonce(struct acme_client *c)
 	if (r.nonce[0] == '\0') {
 		snprintf(c->err, sizeof(c->err), "newNonce answered HTTP %ld without a nonce",
 		    r.status);
-		rc = BURROW_ERR_PROTO;
+		/* An overloaded CA (429, 5xx) is worth the transport retries. */
+		rc = r.status == 429 || r.status >= 500 ? BURROW_ERR_IO : BURROW_ERR_PROTO;
 	} else {
 		snprintf(c->nonce, sizeof(c->nonce), "%s", r.nonce);
 	}
@@ -123,13 +140,18 @@ fetch_nonce(struct acme_client *c)
 	return rc;
 }
 
-/* Signs with key/kid (the client's own unless given) and posts, retrying. */
+/* Signs with key/kid (the client's own unless given) and posts, retrying.
+ * Each badNonce retry is one round trip: it signs with the nonce of the
+ * rejection itself (RFC 8555 6.5), and only goes to newNonce when a CA
+ * broke that rule and sent none. */
 static int
 post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
           const char *payload, const char *accept, struct acme_resp *resp)
 {
+	struct acme_retry_budget budget = { 0, 0 };
 	struct acme_problem p;
-	unsigned nonce_tries = 0, later_tries = 0, wait_s;
+	enum acme_retry kind;
+	unsigned wait_s;
 	char *jws = NULL;
 	int rc;
 
@@ -143,6 +165,7 @@ post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url
 			snprintf(c->err, sizeof(c->err), "cannot sign request to %s", url);
 			return BURROW_ERR_CRYPTO;
 		}
+		c->requests++;
 		rc = acme_http_do(c->http, ACME_POST, url, jws, accept, resp, c->err,
 		    sizeof(c->err));
 		free(jws);
@@ -155,40 +178,41 @@ post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url
 		if (resp->status < 400)
 			return BURROW_OK;
 		acme_problem_parse(resp->body, resp->len, &p);
-		switch (acme_retry_kind(resp->status, &p)) {
-		case ACME_RETRY_NONCE:
+		kind = acme_retry_kind(resp->status, &p);
+		if (!acme_retry_take(&budget, kind))
+			goto refused;
+		if (kind == ACME_RETRY_NONCE) {
+			/* Nothing to wait for: the CA only wants another nonce. */
 			c->badnonce_retries++;
-			log_debug("%s: badNonce, retrying with the nonce it sent", url);
-			if (++nonce_tries <= NONCE_RETRIES) {
-				acme_resp_clear(resp);
-				continue;
-			}
-			break;
-		case ACME_RETRY_LATER:
-			if (++later_tries <= LATER_RETRIES) {
-				if (acme_retry_after(resp->retry_after, time(NULL), &wait_s) != 0)
-					wait_s = 0;
-				log_warn("%s: %s (HTTP %ld), retrying", url,
-				    p.type[0] != '\0' ? p.type : "server error", resp->status);
-				acme_resp_clear(resp);
-				if (acme_client_sleep(c, acme_backoff_ms(later_tries + 2,
-				    wait_s)) != BURROW_OK)
-					return BURROW_ERR_BUSY;
-				continue;
-			}
-			break;
-		case ACME_RETRY_NO:
-			break;
+			log_debug("%s: badNonce, retry %u of %u %s", url, budget.nonce,
+			    ACME_NONCE_RETRIES, c->nonce[0] != '\0' ? "with the nonce it sent"
+			    : "with one from newNonce");
+			acme_resp_clear(resp);
+			continue;
 		}
-		snprintf(c->err, sizeof(c->err), "%s: %s (HTTP %ld)",
-		    p.type[0] != '\0' ? p.type : "error", p.detail, resp->status);
-		return BURROW_ERR_PROTO;
+		if (acme_retry_after(resp->retry_after, time(NULL), &wait_s) != 0)
+			wait_s = 0;
+		log_warn("%s: %s (HTTP %ld), retrying", url,
+		    p.type[0] != '\0' ? p.type : "server error", resp->status);
+		acme_resp_clear(resp);
+		if (acme_client_sleep(c, acme_backoff_ms(budget.later + 2, wait_s)) != BURROW_OK)
+			return BURROW_ERR_BUSY;
+		continue;
 	transport:
-		if (rc != BURROW_ERR_IO || ++later_tries > LATER_RETRIES / 2)
+		if (rc != BURROW_ERR_IO || !acme_retry_take(&budget, ACME_RETRY_TRANSPORT))
 			return rc;
-		if (acme_client_sleep(c, acme_backoff_ms(later_tries + 2, 0)) != BURROW_OK)
+		if (acme_client_sleep(c, acme_backoff_ms(budget.later + 2, 0)) != BURROW_OK)
 			return BURROW_ERR_BUSY;
 	}
+refused:
+	snprintf(c->err, sizeof(c->err), "%s: %s (HTTP %ld)",
+	    p.type[0] != '\0' ? p.type : "error", p.detail, resp->status);
+	if (kind == ACME_RETRY_NONCE)
+		snprintf(c->err, sizeof(c->err), "badNonce %u times in a row (HTTP %ld): %s",
+		    budget.nonce, resp->status, p.detail);
+	/* A CA that rejects every nonce is not refusing this order: leave it
+	 * open (BURROW_ERR_BUSY) for the next run instead of failing it. */
+	return kind == ACME_RETRY_NONCE ? BURROW_ERR_BUSY : BURROW_ERR_PROTO;
 }
 
 int

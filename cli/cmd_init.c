@@ -11,9 +11,6 @@
 #include "common/error.h"
 #include "common/netaddr.h"
 
-#define INIT_SYNOPSIS \
-	"burrow init [--zone ZONE] [--ns HOST,...] [--edge-ipv4 IP] [--edge-ipv6 IP] " \
-	"[--tcp-ports LO-HI] [--tls-port PORT] [--db PATH] [--json]"
 #define INIT_MAX_NS 8
 
 enum { OPT_ZONE = CLI_OPT_FIRST_VERB, OPT_NS, OPT_EDGE4, OPT_EDGE6, OPT_PORTS, OPT_TLS_PORT };

@@ -122,6 +122,12 @@ token_create_cmd(int argc, char **argv)
 		rc = cli_fail("tunnel %s was not created with --connect-token", t.hostname);
 		goto out;
 	}
+	/* A row written by something other than this CLI: the edge does not
+	 * serve it, so a token for it would open nothing. */
+	if (t.kind == STORE_TUNNEL_TCP) {
+		rc = cli_fail("tunnel %s is a tcp tunnel: connect tokens need tls or h2", t.hostname);
+		goto out;
+	}
 	if ((rc = store_secret_ensure(s, STORE_SECRET_PURPOSE_TOKEN, &k)) != BURROW_OK) {
 		rc = cli_store_error(s, rc);
 		goto out;

@@ -133,6 +133,8 @@ tunnel_create(int argc, char **argv)
 		return cli_usage("invalid --target '%s': want HOST:PORT with port 1-65535", a.target);
 	if (a.kind != NULL && store_tunnel_kind_parse(a.kind, &spec.kind) != BURROW_OK)
 		return cli_usage("invalid --kind '%s': want tls, h2 or tcp", a.kind);
+	if (spec.kind == STORE_TUNNEL_TCP && a.connect_token)
+		return cli_usage("--connect-token needs an HTTP tunnel (--kind tls or h2), not tcp");
 	spec.zone = a.zone;
 	spec.target_host = target.host;
 	spec.target_port = target.port;

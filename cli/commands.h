@@ -5,6 +5,10 @@
 #ifndef BURROW_CLI_COMMANDS_H
 #define BURROW_CLI_COMMANDS_H
 
+/* burrow init (cli/cmd_init.c); also the top-level usage's line for it. */
+#define INIT_SYNOPSIS \
+	"burrow init [--zone ZONE] [--ns HOST,...] [--edge-ipv4 IP] [--edge-ipv6 IP] " \
+	"[--tcp-ports LO-HI] [--tls-port PORT] [--db PATH] [--json]"
 int cmd_init(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_zone(int argc, char **argv);

@@ -8,9 +8,7 @@
 #include "cli/commands.h"
 
 static const struct cli_verb verbs[] = {
-	{ "init", cmd_init,
-	  "burrow init [--zone ZONE] [--ns HOST,...] [--edge-ipv4 IP] [--edge-ipv6 IP] "
-	  "[--tcp-ports LO-HI] [--db PATH] [--json]" },
+	{ "init", cmd_init, INIT_SYNOPSIS },
 	{ "tunnel", cmd_tunnel, "burrow tunnel create|list|show|rm ..." },
 	{ "zone", cmd_zone, "burrow zone list|show ..." },
 	{ "domain", cmd_domain, "burrow domain add|list|show|rm ..." },

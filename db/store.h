@@ -5,7 +5,8 @@
  * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
  * BURROW_ERR_INVALID with store_errmsg() naming what was wrong.
  * Readers on a hot path (burrow-dns, burrow-edge) keep their own index and
- * poll store_change_max() to learn what to re-read.
+ * read store_change_max() when the store watch (store_watch.h) says another
+ * process wrote, to learn what to re-read.
  *
  * This header covers opening, zones, tunnels, records, edges, settings and the
  * change log.  ACME and certificates: store_cert.h; connect-token and TSIG
@@ -162,8 +163,9 @@ struct store_tunnel_spec {
 
 /* Creates a tunnel with a fresh random label under the zone (retrying on a
  * collision) and, for kind tcp, a free public port from the configured range.
- * Errors: BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable:
- * a customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
+ * Errors: BURROW_ERR_INVALID (bad spec, including tcp with connect_token),
+ * BURROW_ERR_NOTFOUND (zone), BURROW_ERR_REFUSED (zone not usable: a
+ * customer domain not delegated), BURROW_ERR_FULL (no free port/name). */
 int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                         struct store_tunnel *out);
 

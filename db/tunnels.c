@@ -194,6 +194,11 @@ check_spec(struct store *s, const struct store_tunnel_spec *spec)
 		    spec->target_host != NULL ? spec->target_host : "");
 	if (spec->workspace != NULL && strlen(spec->workspace) >= 64)
 		return store_fail(s, BURROW_ERR_INVALID, "workspace name too long");
+	/* Connect tokens are checked in HTTP requests; a tcp tunnel carries
+	 * raw bytes the edge never reads, so the token would protect nothing. */
+	if (spec->kind == STORE_TUNNEL_TCP && spec->connect_token)
+		return store_fail(s, BURROW_ERR_INVALID,
+		    "connect tokens need an HTTP tunnel (tls or h2), not tcp");
 	return BURROW_OK;
 }
 

@@ -20,7 +20,9 @@
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N]\n" \
-	"                  [--log FILE] [--verbose]\n"
+	"                  [--log FILE] [--verbose]\n" \
+	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
+	"             writes to the store wake burrow-dns at once where inotify works\n"
 
 static int
 parse_int(const char *s, long min, long max, int *out)
@@ -60,7 +62,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 5, CATALOG_DEFAULT_NAME,
+	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
 	    (size_t)64 << 20 };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL;
 	enum log_level level = LOG_LEVEL_INFO;

@@ -32,26 +32,60 @@ notify_build(uint8_t *out, size_t cap, uint16_t id, const uint8_t *zone, size_t 
 	return n;
 }
 
+/* Why t (found in pkt) is not an acceptable signature by k over req_mac;
+ * NULL if it is. */
+static const char *
+bad_signature(const uint8_t *pkt, size_t len, const struct tsig_rr *t,
+              const struct tsig_key *k, const uint8_t *req_mac, size_t mac_len,
+              uint64_t now)
+{
+	/* RFC 8945 5.3.2: a BADKEY/BADSIG answer carries a TSIG without a
+	 * MAC, which anyone could have sent. */
+	if (t->mac_len == 0)
+		return t->error == TSIG_BADKEY ? "unsigned TSIG error BADKEY"
+		    : t->error == TSIG_BADSIG ? "unsigned TSIG error BADSIG"
+		    : "TSIG without a MAC";
+	switch (tsig_verify(pkt, len, t, k, req_mac, mac_len, 0, now)) {
+	case TSIG_OK:
+		return NULL;
+	case TSIG_BADKEY:
+		return "signed with another key";
+	case TSIG_BADTIME:
+		return "signed outside the time window";
+	case TSIG_BADTRUNC:
+		return "truncated MAC";
+	default:
+		return "wrong MAC";
+	}
+}
+
 int
 notify_check(const uint8_t *pkt, size_t len, uint16_t id, const struct tsig_key *k,
-             const uint8_t *req_mac, size_t mac_len, uint64_t now, int *rcode)
+             const uint8_t *req_mac, size_t mac_len, uint64_t now, int *rcode,
+             const char **why)
 {
 	struct tsig_rr t;
 	uint16_t flags;
 	int rc;
 
+	*why = NULL;
 	if (len < DNS_HEADER_LEN || dns_get16(pkt) != id)
 		return BURROW_ERR_PROTO;
 	flags = dns_get16(pkt + 2);
 	if (!(flags & DNS_FLAG_QR) || ((flags & DNS_OPCODE_MASK) >> 11) != DNS_OPCODE_NOTIFY)
 		return BURROW_ERR_PROTO;
-	*rcode = flags & 0x0F;
 	rc = tsig_find(pkt, len, &t);
-	if (rc == BURROW_ERR_NOTFOUND)
-		return BURROW_OK;   /* an unsigned error answer (e.g. NOTAUTH) */
-	if (rc != BURROW_OK)
+	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
 		return BURROW_ERR_PROTO;
-	if (k == NULL || tsig_verify(pkt, len, &t, k, req_mac, mac_len, 0, now) != TSIG_OK)
-		return BURROW_ERR_CRYPTO;
-	return BURROW_OK;
+	*rcode = flags & 0x0F;
+	if (k == NULL) {
+		/* Unsigned NOTIFY: a signature we cannot check is refused. */
+		*why = rc == BURROW_OK ? "signed, but the NOTIFY was not" : NULL;
+		return rc == BURROW_OK ? BURROW_ERR_CRYPTO : BURROW_OK;
+	}
+	/* RFC 8945 5.4: to a signed request, an unsigned answer or one whose
+	 * TSIG does not verify is not an answer (it may be spoofed). */
+	*why = rc == BURROW_ERR_NOTFOUND ? "unsigned"
+	    : bad_signature(pkt, len, &t, k, req_mac, mac_len, now);
+	return *why != NULL ? BURROW_ERR_CRYPTO : BURROW_OK;
 }

@@ -4,7 +4,8 @@
  * notify_build() and notify_check() are pure functions over buffers; the
  * sender (notify_send.c) owns a UDP socket per address family in the
  * server's first event loop, retries with backoff until a secondary
- * acknowledges, and never blocks answering.
+ * acknowledges (with its TSIG key, when the NOTIFY was signed), and never
+ * blocks answering.
  */
 #ifndef BURROW_DNS_NOTIFY_H
 #define BURROW_DNS_NOTIFY_H
@@ -25,11 +26,14 @@ size_t notify_build(uint8_t *out, size_t cap, uint16_t id, const uint8_t *zone,
                     uint8_t mac[TSIG_MAC_MAX]);
 
 /* Checks that pkt (len bytes) answers our NOTIFY id: a response with the
- * NOTIFY opcode, signed with k over req_mac if it carries a TSIG.  *rcode
- * gets its RCODE.  Errors: BURROW_ERR_PROTO (not that answer),
- * BURROW_ERR_CRYPTO (bad signature). */
+ * NOTIFY opcode.  For a NOTIFY signed with k (not NULL) the answer must be
+ * signed with k over req_mac (RFC 8945 5.4); k NULL (an unsigned NOTIFY)
+ * takes an unsigned answer.  *rcode gets the RCODE.  Errors:
+ * BURROW_ERR_PROTO (not that answer, or malformed), BURROW_ERR_CRYPTO (no
+ * acceptable signature: *why, a static string, says which).  Pure. */
 int notify_check(const uint8_t *pkt, size_t len, uint16_t id, const struct tsig_key *k,
-                 const uint8_t *req_mac, size_t mac_len, uint64_t now, int *rcode);
+                 const uint8_t *req_mac, size_t mac_len, uint64_t now, int *rcode,
+                 const char **why);
 
 struct notify_sender;
 
@@ -39,8 +43,10 @@ struct notify_sender *notify_sender_new(struct event_base *base);
 void notify_sender_free(struct notify_sender *ns);
 
 /* Queues a NOTIFY of zone (wire, lower case; text for the log) at serial to
- * sec, sent now and retried (1, 2, 4, 8, 16 s) until acknowledged.  A newer
- * serial replaces a pending one for the same secondary and zone.
+ * sec, sent now and retried (1, 2, 4, 8, 16 s) until acknowledged: signed
+ * with sec->key (none if its name is empty), when only a validly signed
+ * answer ends the retries.  A newer serial replaces a pending one for the
+ * same secondary and zone.
  * Errors: BURROW_ERR_NOMEM, BURROW_ERR_INVALID (address). */
 int notify_sender_queue(struct notify_sender *ns, const struct xfr_secondary *sec,
                         const uint8_t *zone, size_t zlen, const char *zone_text,

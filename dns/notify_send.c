@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,9 @@ struct pending {
 	uint32_t serial;
 	uint16_t id;
 	uint8_t mac[TSIG_MAC_MAX];
+	int is_signed;                /* key set: only a signed answer counts */
 	int tries;
+	unsigned ignored;             /* answers refused for their TSIG */
 	int64_t due_ms;
 	int64_t first_ms;
 };
@@ -65,8 +68,8 @@ send_one(struct notify_sender *ns, struct pending *p)
 	/* A fresh ID per try (RFC 5452-style unpredictability). */
 	if (RAND_bytes((unsigned char *)&p->id, sizeof(p->id)) != 1)
 		p->id = (uint16_t)(p->id * 31 + 7);
-	len = notify_build(buf, sizeof(buf), p->id, p->zone, p->zlen, &p->key,
-	    (uint64_t)time(NULL), p->mac);
+	len = notify_build(buf, sizeof(buf), p->id, p->zone, p->zlen,
+	    p->is_signed ? &p->key : NULL, (uint64_t)time(NULL), p->mac);
 	p->tries++;
 	p->due_ms = now_ms() + ((int64_t)NOTIFY_FIRST_RETRY_MS << (p->tries - 1));
 	if (len == 0 || fd < 0)
@@ -104,8 +107,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if (p->due_ms > now)
 			continue;
 		if (p->tries >= NOTIFY_TRIES) {
-			log_warn("NOTIFY %s serial %u to %s: no answer after %d tries", p->zone_text,
-			    p->serial, p->peer, p->tries);
+			log_warn("NOTIFY %s serial %u to %s: no %sanswer after %d tries (%u ignored)",
+			    p->zone_text, p->serial, p->peer, p->is_signed ? "signed " : "", p->tries,
+			    p->ignored);
 			drop(ns, p);
 			continue;
 		}
@@ -129,6 +133,22 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	}
 }
 
+/* An answer with our id whose TSIG is not acceptable: RFC 8945 5.4 says to
+ * discard it, log, and wait for a signed one, so it does not end the
+ * retries (whoever can spoof the secondary's address could otherwise stop
+ * them).  One line per NOTIFY, however many such answers come: the log
+ * grows no faster than the NOTIFYs we send. */
+static void
+ignore_answer(struct pending *p, int rcode, const char *why)
+{
+	if (p->ignored == 0)
+		log_warn("NOTIFY %s serial %u to %s: ignored an answer (rcode %d, %s); "
+		    "retrying until a signed one comes", p->zone_text, p->serial, p->peer,
+		    rcode, why);
+	if (p->ignored < UINT_MAX)
+		p->ignored++;
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -141,6 +161,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (int i = 0; i < 64; i++) {
 		struct pending *p;
+		const char *why = NULL;
 		int rcode = 0, rc = BURROW_ERR_PROTO;
 
 		flen = sizeof(from);
@@ -150,21 +171,26 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		for (p = ns->head; p != NULL; p = p->next) {
 			if (!same_addr(&from, &p->to))
 				continue;
-			rc = notify_check(buf, (size_t)n, p->id, &p->key, p->mac, TSIG_MAC_SHA256,
-			    (uint64_t)time(NULL), &rcode);
+			rc = notify_check(buf, (size_t)n, p->id, p->is_signed ? &p->key : NULL, p->mac,
+			    TSIG_MAC_SHA256, (uint64_t)time(NULL), &rcode, &why);
 			if (rc != BURROW_ERR_PROTO)
 				break;
 		}
 		if (p == NULL)
 			continue;
-		/* Any answer ends the retries: an error answer (NOTAUTH for a
-		 * key the secondary lacks) would not change on a retry. */
+		if (rc == BURROW_ERR_CRYPTO && p->is_signed) {
+			ignore_answer(p, rcode, why);
+			continue;
+		}
+		/* Any other answer ends the retries (signed by the secondary, or
+		 * to an unsigned NOTIFY): an error answer such as REFUSED would
+		 * not change on a retry. */
 		if (rc == BURROW_OK && rcode == DNS_RCODE_NOERROR)
 			log_info("NOTIFY %s serial %u to %s: acknowledged in %lld ms", p->zone_text,
 			    p->serial, p->peer, (long long)(now_ms() - p->first_ms));
 		else
-			log_warn("NOTIFY %s serial %u to %s: answered with rcode %d%s", p->zone_text,
-			    p->serial, p->peer, rcode, rc == BURROW_ERR_CRYPTO ? ", bad TSIG" : "");
+			log_warn("NOTIFY %s serial %u to %s: answered with rcode %d%s%s", p->zone_text,
+			    p->serial, p->peer, rcode, why != NULL ? ", " : "", why != NULL ? why : "");
 		drop(ns, p);
 	}
 }
@@ -275,8 +301,10 @@ notify_sender_queue(struct notify_sender *ns, const struct xfr_secondary *sec,
 	snprintf(p->peer, sizeof(p->peer), "%s port %u", sec->address, (unsigned)sec->port);
 	snprintf(p->zone_text, sizeof(p->zone_text), "%s", zone_text);
 	p->key = sec->key;
+	p->is_signed = sec->key.name_len > 0;
 	p->serial = serial;
 	p->tries = 0;
+	p->ignored = 0;
 	p->first_ms = now_ms();
 	send_one(ns, p);
 	return BURROW_OK;

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "db/store_secondary.h"
+#include "db/store_watch.h"
 #include "dns/answer.h"
 #include "dns/catalog.h"
 #include "dns/index_load.h"
@@ -84,7 +85,8 @@ struct dns_server {
 	int64_t seq;
 	struct dns_worker *w;
 	int nw;
-	struct event *poll_ev, *sig_term, *sig_int, *sig_hup, *sec_ev;
+	struct store_watch *watch;      /* runs follow_changes() on store writes */
+	struct event *sig_term, *sig_int, *sig_hup, *sec_ev;
 	int failed;
 	struct ixfr_journal *journal;
 	struct catalog *catalog;
@@ -549,22 +551,23 @@ journal_all(void *ctx)
 	ixfr_journal_note_all(srv->journal);
 }
 
-static void
-poll_changes(evutil_socket_t fd, short what, void *arg)
+/* The store watch's reader (first thread): a cheap max(seq) first, so a
+ * wake-up with nothing new never takes the workers' locks.  Returns 1 if
+ * changes were applied, 0 if there were none, or an error. */
+static int
+follow_changes(void *arg)
 {
 	struct dns_server *srv = arg;
 	struct index_load_observer obs = { journal_name, journal_all, srv };
 	int64_t max;
 	int applied = 0, rc, i, changed = 0;
 
-	(void)fd;
-	(void)what;
-	if (store_change_max(srv->store, &max) != BURROW_OK) {
+	if ((rc = store_change_max(srv->store, &max)) != BURROW_OK) {
 		log_error("change log: %s", store_errmsg(srv->store));
-		return;
+		return rc;
 	}
 	if (max <= srv->seq)
-		return;
+		return 0;
 	for (i = 0; i < srv->nw; i++)
 		pthread_mutex_lock(&srv->w[i].lock);
 	if (ixfr_journal_begin(srv->journal, srv->idx) != BURROW_OK)
@@ -580,6 +583,7 @@ poll_changes(evutil_socket_t fd, short what, void *arg)
 		log_error("applying changes after %lld: %s (%s); retrying",
 		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
 	notify_zones(srv, NULL, 0);
+	return rc != BURROW_OK ? rc : applied > 0;
 }
 
 /* ---- lifecycle ---- */
@@ -625,7 +629,9 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 	for (int i = 0; i < DNS_SERVER_LISTEN_MAX; i++)
 		w->udp_fd[i] = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	if ((w->base = event_base_new()) == NULL)
+	/* Two priorities: the store watch's deferred reads first (see
+	 * db/store_watch.h), every other event at the default, 1. */
+	if ((w->base = event_base_new()) == NULL || event_base_priority_init(w->base, 2) != 0)
 		return BURROW_ERR_NOMEM;
 	if (pipe2(w->stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 		return BURROW_ERR_IO;
@@ -687,7 +693,7 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 {
 	struct dns_server *srv = calloc(1, sizeof(*srv));
 	struct timeval tv;
-	int i;
+	int i, rc;
 
 	if (srv == NULL) {
 		store_close(store);
@@ -726,14 +732,15 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 	tv.tv_usec = (SECONDARIES_POLL_MS % 1000) * 1000;
 	if (srv->sec_ev == NULL || event_add(srv->sec_ev, &tv) != 0)
 		goto fail;
-	srv->poll_ev = event_new(srv->w[0].base, -1, EV_PERSIST, poll_changes, srv);
+	if ((rc = store_watch_new(srv->w[0].base, srv->store, cfg->poll_ms, follow_changes, srv,
+	    &srv->watch)) != BURROW_OK) {
+		log_error("cannot follow the store: %s", burrow_strerror(rc));
+		goto fail;
+	}
 	srv->sig_term = evsignal_new(srv->w[0].base, SIGTERM, on_signal, srv);
 	srv->sig_int = evsignal_new(srv->w[0].base, SIGINT, on_signal, srv);
 	srv->sig_hup = evsignal_new(srv->w[0].base, SIGHUP, on_signal, srv);
-	tv.tv_sec = cfg->poll_ms / 1000;
-	tv.tv_usec = (cfg->poll_ms % 1000) * 1000;
-	if (srv->poll_ev == NULL || srv->sig_term == NULL || srv->sig_int == NULL ||
-	    srv->sig_hup == NULL || event_add(srv->poll_ev, &tv) != 0 ||
+	if (srv->sig_term == NULL || srv->sig_int == NULL || srv->sig_hup == NULL ||
 	    event_add(srv->sig_term, NULL) != 0 || event_add(srv->sig_int, NULL) != 0 ||
 	    event_add(srv->sig_hup, NULL) != 0)
 		goto fail;
@@ -789,8 +796,7 @@ dns_server_free(struct dns_server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->poll_ev != NULL)
-		event_free(srv->poll_ev);
+	store_watch_free(srv->watch);
 	if (srv->sec_ev != NULL)
 		event_free(srv->sec_ev);
 	notify_sender_free(srv->notify);

@@ -4,8 +4,8 @@
  * One event loop per thread; with more than one thread every thread binds
  * its own UDP and TCP sockets with SO_REUSEPORT and the kernel spreads the
  * clients.  All threads answer from one zone index; the first thread also
- * polls the store's change log and applies changes while holding every
- * thread's lock (a "big reader" lock: a reader takes only its own, so
+ * follows the store's change log (woken by db/store_watch.h on every write)
+ * and applies changes while holding every thread's lock (a "big reader" lock: a reader takes only its own, so
  * answering never contends).  The callbacks only move bytes: the answers
  * come from dns_answer() (answer.h), zone transfers and signed queries from
  * xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
@@ -28,7 +28,7 @@ struct dns_server_config {
 	int threads;          /* event loops, >= 1 */
 	int tcp_max;          /* open TCP connections per thread */
 	int tcp_idle_ms;      /* idle TCP connections are closed after this */
-	int poll_ms;          /* change-log poll interval */
+	int poll_ms;          /* change-log safety poll (writes wake the server) */
 	const char *catalog;  /* catalog zone name (RFC 9432), NULL: none */
 	size_t journal_max;   /* bytes of IXFR history */
 };

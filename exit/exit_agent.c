@@ -209,8 +209,8 @@ exit_agent_poll(struct exit_agent *a)
 	if ((rc = store_proxy_change_max(a->store, &seq)) != BURROW_OK)
 		return rc;
 	if (a->synced && seq == a->seq)
-		return BURROW_OK;
-	return exit_agent_reconcile(a);
+		return 0;
+	return (rc = exit_agent_reconcile(a)) == BURROW_OK ? 1 : rc;
 }
 
 static int64_t

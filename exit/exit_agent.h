@@ -42,7 +42,9 @@ struct exit_agent {
  * retries everything. */
 int exit_agent_reconcile(struct exit_agent *a);
 
-/* Reconciles if the store changed since the last success (or it failed). */
+/* Reconciles if the store changed since the last success (or it failed):
+ * the reader of the store watch (db/store_watch.h).  Returns 1 if it
+ * reconciled, 0 if nothing had changed, or the error (logged). */
 int exit_agent_poll(struct exit_agent *a);
 
 /* Removes from the store the peers with no handshake (and no connect) for

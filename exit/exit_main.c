@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "db/store.h"
 #include "db/store_proxy.h"
+#include "db/store_watch.h"
 #include "exit/exit_agent.h"
 #include "exit/exit_api.h"
 #include "exit/exit_tls.h"
@@ -35,7 +36,8 @@
 struct daemon {
 	struct exit_agent agent;
 	struct event_base *base;
-	struct event *poll_ev, *expire_ev, *term_ev, *int_ev, *hup_ev;
+	struct store_watch *watch;    /* runs exit_agent_poll() on store writes */
+	struct event *expire_ev, *term_ev, *int_ev, *hup_ev;
 	struct exit_api *api;
 	struct store *store;
 	const char *tls_cert, *tls_key;
@@ -67,14 +69,12 @@ int_arg(const char *s, int lo, int hi)
 	return (int)v;
 }
 
-static void
-on_poll(evutil_socket_t fd, short what, void *arg)
+static int
+on_store_change(void *arg)
 {
 	struct daemon *d = arg;
 
-	(void)fd;
-	(void)what;
-	exit_agent_poll(&d->agent);
+	return exit_agent_poll(&d->agent);
 }
 
 static void
@@ -143,10 +143,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 daemon_free(struct daemon *d)
 {
-	struct event *evs[] = { d->poll_ev, d->expire_ev, d->term_ev, d->int_ev, d->hup_ev };
+	struct event *evs[] = { d->expire_ev, d->term_ev, d->int_ev, d->hup_ev };
 	size_t i;
 
 	exit_api_free(d->api);
+	store_watch_free(d->watch);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -177,11 +178,11 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d;
-	struct timeval poll_tv, expire_tv;
+	struct timeval expire_tv;
 	const char *db = getenv("BURROW_DB"), *listen = EXIT_DEFAULT_LISTEN, *logfile = NULL;
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
-	int c, once = 0, rc = 1, poll_ms = 500, expire_s = 10, insecure = 0;
+	int c, once = 0, rc = 1, poll_ms = 1000, expire_s = 10, insecure = 0;
 	enum log_level level = LOG_LEVEL_INFO;
 
 	memset(&d, 0, sizeof(d));
@@ -258,20 +259,20 @@ main(int argc, char **argv)
 	if (d.tls_cert == NULL && exit_api_listen_loopback(listen) == 0)
 		log_warn("API on %s without TLS (--insecure-listen): bearer tokens cross the "
 		    "network in clear text", listen);
-	poll_tv.tv_sec = poll_ms / 1000;
-	poll_tv.tv_usec = (poll_ms % 1000) * 1000;
 	expire_tv.tv_sec = expire_s;
 	expire_tv.tv_usec = 0;
-	d.poll_ev = event_new(d.base, -1, EV_PERSIST, on_poll, &d);
 	d.expire_ev = event_new(d.base, -1, EV_PERSIST, on_expire, &d);
 	d.term_ev = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.int_ev = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.hup_ev = evsignal_new(d.base, SIGHUP, on_signal, &d);
-	if (d.poll_ev == NULL || d.expire_ev == NULL || d.term_ev == NULL ||
-	    d.int_ev == NULL || d.hup_ev == NULL ||
-	    event_add(d.poll_ev, &poll_tv) != 0 || event_add(d.expire_ev, &expire_tv) != 0 ||
+	if (d.expire_ev == NULL || d.term_ev == NULL || d.int_ev == NULL || d.hup_ev == NULL ||
+	    event_add(d.expire_ev, &expire_tv) != 0 ||
 	    event_add(d.term_ev, NULL) != 0 || event_add(d.int_ev, NULL) != 0 ||
 	    event_add(d.hup_ev, NULL) != 0)
+		goto out;
+	/* A proxy connected with the CLI (or burrow-api) takes effect as soon as
+	 * it is stored; poll_ms is only the safety net (db/store_watch.h). */
+	if (store_watch_new(d.base, d.store, poll_ms, on_store_change, &d, &d.watch) != BURROW_OK)
 		goto out;
 	log_info("serving node '%s', API on %s (%s)", d.agent.cfg.node, listen,
 	    d.tls_cert != NULL ? "TLS" : "clear text");

@@ -11,15 +11,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "common/tls_policy.h"
 #include "exit/exit_tls.h"
-
-/* Forward secrecy and AEAD only: ECDHE key exchange with AES-GCM or
- * ChaCha20-Poly1305 (TLS 1.2, RFC 5289 and RFC 7905); TLS 1.3's suites are
- * all AEAD (RFC 8446 section 9.1), listed so a system default cannot add
- * others. */
-#define EXIT_TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
-#define EXIT_TLS13_SUITES \
-	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
 
 /* OpenSSL's first queued reason, for an error line. */
 static const char *
@@ -33,25 +26,6 @@ ssl_reason(char *buf, size_t bufsz)
 		ERR_error_string_n(e, buf, bufsz);
 	ERR_clear_error();
 	return buf;
-}
-
-static SSL_CTX *
-policy_ctx(void)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-
-	if (ctx == NULL)
-		return NULL;
-	/* No renegotiation (a cheap CPU DoS), no compression (CRIME). */
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_cipher_list(ctx, EXIT_TLS12_CIPHERS) != 1 ||
-	    SSL_CTX_set_ciphersuites(ctx, EXIT_TLS13_SUITES) != 1) {
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE);
-	return ctx;
 }
 
 /* Reads the private key from key after checking, on the open file itself
@@ -105,7 +79,7 @@ exit_tls_ctx_new(const char *cert, const char *key, char *err, size_t errsz)
 
 	if ((pkey = read_private_key(key, err, errsz)) == NULL)
 		goto out;
-	if ((ctx = policy_ctx()) == NULL) {
+	if ((ctx = tls_policy_server_ctx()) == NULL) {
 		snprintf(err, errsz, "cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
 		goto out;
 	}

@@ -121,7 +121,7 @@ destroy(struct edge_conn *c)
 		c->tunnel->conns--;
 		edge_tunnel_unref(c->tunnel);
 	}
-	free(c->cookie);
+	http_relay_free(c);
 	free(c->pending);
 	free(c);
 	if (--e->nconns == 0 && e->draining)

@@ -11,12 +11,13 @@
  *                 half-close
  *   splice.c      raw tcp tunnels: kernel to kernel through a pipe per
  *                 direction (pooled), with the copying pump as fallback
- *   http_relay.c  connect-token tunnels: the request head through the gate,
- *                 the response status (Set-Cookie, 101)
+ *   http_relay.c  connect-token tunnels: every request head through the
+ *                 gate, every response through the tracker (Set-Cookie,
+ *                 101, keep-alive)
  *
  * States:
  *   HANDSHAKE  TLS handshake (tunnel chosen by SNI in tls.c)
- *   HEAD       connect-token tunnels: reading the request head (gate.c)
+ *   HEAD       connect-token tunnels: reading the first request head (gate.c)
  *   CONNECTING connecting to the tunnel's target
  *   RELAY      bytes both ways; a side is read only while the other side's
  *              queue is under EDGE_HIGH_WATER (back-pressure), EOF relayed
@@ -68,6 +69,7 @@ enum pump_status {
 
 struct target_lookup;
 struct edge_pipe;
+struct http_relay;
 
 struct edge_conn {
 	struct edge *edge;
@@ -104,12 +106,10 @@ struct edge_conn {
 	size_t peek_len;                 /* the next peek's size */
 	int client_eof, target_eof;      /* that side sent EOF */
 	int client_shut, target_shut;    /* we sent EOF to that side */
-	/* connect tokens */
-	int upgrade;                     /* hold client bytes until 101 */
-	int watch_status;                /* look at the response status line */
-	int discard_client;              /* upgrade refused: no more requests */
-	char *cookie;                    /* Set-Cookie line to add, owned */
-	char *pending;                   /* rewritten head for the target, owned */
+	/* connect tokens: the gate and the response tracker (http_relay.c),
+	 * owned; NULL on other tunnels */
+	struct http_relay *hr;
+	char *pending;                   /* first rewritten head for the target, owned */
 	size_t pending_len;
 	/* timeouts */
 	struct event *timer;
@@ -250,10 +250,23 @@ void splice_pool_free(struct edge *e);
 
 /* ---- http_relay.c ---- */
 
-/* State HEAD: runs the gate on cin; connects on a pass, answers a denial. */
+/* State HEAD: runs the gate on the first request head in cin; connects on
+ * a pass, answers a denial. */
 void http_relay_head(struct edge_conn *c);
-/* The connect-token response check on tin.  Returns 0 when done, 1 to wait
- * for more bytes, -1 if the connection was closed. */
-int http_relay_response(struct edge_conn *c);
+/* State RELAY: moves what the gate lets through from cin to the target
+ * (each head checked and rewritten, bodies framed, the rest held or
+ * dropped). */
+void http_relay_client(struct edge_conn *c);
+/* Moves the target's responses (tin) to the client through the tracker
+ * (Set-Cookie, 101, our pages in order, the end of the stream). */
+void http_relay_target(struct edge_conn *c);
+/* 1 while client bytes wait for the response to an upgrade request: the
+ * target's write side stays open until then.  0 on other tunnels. */
+int http_relay_holding(const struct edge_conn *c);
+/* 1 once the gate cut a request body short (malformed framing): the
+ * target's write side is shut as soon as what is queued has gone. */
+int http_relay_cut(const struct edge_conn *c);
+/* Frees c->hr (NULL is fine). */
+void http_relay_free(struct edge_conn *c);
 
 #endif

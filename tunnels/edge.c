@@ -1,6 +1,6 @@
 /*
- * edge.c: the burrow-edge context: start-up, the change-log poll, signals
- * and the graceful drain on SIGTERM.
+ * edge.c: the burrow-edge context: start-up, following the store (woken by
+ * db/store_watch.h), signals and the graceful drain on SIGTERM.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -22,25 +22,26 @@ retry_tcp(const char *key, void *value, void *ctx)
 		edge_listen_tcp_open(ctx, t);
 }
 
-static void
-poll_cb(evutil_socket_t fd, short what, void *arg)
+/* The store watch's reader: runs on every write to the store and on the
+ * safety poll.  Returns what edge_index_poll() found. */
+static int
+follow(void *arg)
 {
 	struct edge *e = arg;
 	struct timeval now;
 	int rc;
 
-	(void)fd;
-	(void)what;
-	if ((rc = edge_index_poll(e)) != BURROW_OK)
-		log_error("change log poll failed: %s (%s)", burrow_strerror(rc),
+	if ((rc = edge_index_poll(e)) < 0)
+		log_error("change log read failed: %s (%s)", burrow_strerror(rc),
 		    store_errmsg(e->store));
-	if ((rc = edge_gate_refresh_keys(e)) != BURROW_OK)
+	if (edge_gate_refresh_keys(e) != BURROW_OK)
 		log_error("connect-token keys not read: %s", store_errmsg(e->store));
 	event_base_gettimeofday_cached(e->base, &now);
 	if (now.tv_sec - e->last_retry.tv_sec >= TCP_RETRY_SECONDS) {
 		e->last_retry = now;
 		table_walk(e->tunnels, retry_tcp, e);
 	}
+	return rc;
 }
 
 static void
@@ -82,7 +83,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: draining %d connections", (int)sig, e->nconns);
 	edge_listen_close_all(e);
 	table_walk(e->tunnels, close_tcp, NULL);
-	event_del(e->poll_ev);
+	store_watch_free(e->watch);   /* no new tunnels to open while draining */
+	e->watch = NULL;
 	if (e->nconns == 0) {
 		event_base_loopexit(e->base, NULL);
 		return;
@@ -95,13 +97,16 @@ edge_new(const struct edge_config *cfg)
 {
 	struct edge *e = calloc(1, sizeof(*e));
 	char err[256];
-	struct timeval tv;
 	int rc;
 
 	if (e == NULL)
 		return NULL;
 	e->cfg = *cfg;
-	if ((e->base = event_base_new()) == NULL)
+	if (e->cfg.fresh_ms <= 0)
+		e->cfg.fresh_ms = EDGE_FRESH_MS;
+	/* Two priorities: the store watch's deferred reads first (see
+	 * db/store_watch.h), every other event at the default, 1. */
+	if ((e->base = event_base_new()) == NULL || event_base_priority_init(e->base, 2) != 0)
 		goto fail;
 	/* Names as targets are resolved without blocking the loop. */
 	if ((e->dns = evdns_base_new(e->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -115,7 +120,7 @@ edge_new(const struct edge_config *cfg)
 	}
 	if ((e->tunnels = table_new()) == NULL || (e->zones = table_new()) == NULL)
 		goto fail;
-	if ((e->default_ctx = edge_tls_default_ctx(e)) == NULL)
+	if ((e->default_ctx = edge_tls_default_ctx(e)) == NULL || edge_tls_start(e) != BURROW_OK)
 		goto fail;
 	if ((rc = edge_index_load(e)) != BURROW_OK) {
 		log_error("cannot read the store: %s (%s)", burrow_strerror(rc), store_errmsg(e->store));
@@ -123,17 +128,17 @@ edge_new(const struct edge_config *cfg)
 	}
 	if (edge_listen_tls(e) != BURROW_OK)
 		goto fail;
-	e->poll_ev = event_new(e->base, -1, EV_PERSIST, poll_cb, e);
+	if ((rc = store_watch_new(e->base, e->store, cfg->poll_ms, follow, e,
+	    &e->watch)) != BURROW_OK) {
+		log_error("cannot follow the store: %s", burrow_strerror(rc));
+		goto fail;
+	}
 	e->drain_ev = evtimer_new(e->base, drain_timeout, e);
 	e->term_ev = evsignal_new(e->base, SIGTERM, signal_cb, e);
 	e->int_ev = evsignal_new(e->base, SIGINT, signal_cb, e);
 	e->hup_ev = evsignal_new(e->base, SIGHUP, signal_cb, e);
-	if (e->poll_ev == NULL || e->drain_ev == NULL || e->term_ev == NULL ||
-	    e->int_ev == NULL || e->hup_ev == NULL)
+	if (e->drain_ev == NULL || e->term_ev == NULL || e->int_ev == NULL || e->hup_ev == NULL)
 		goto fail;
-	tv.tv_sec = cfg->poll_ms / 1000;
-	tv.tv_usec = (cfg->poll_ms % 1000) * 1000;
-	event_add(e->poll_ev, &tv);
 	event_add(e->term_ev, NULL);
 	event_add(e->int_ev, NULL);
 	event_add(e->hup_ev, NULL);
@@ -160,8 +165,7 @@ edge_free(struct edge *e)
 	if (e->tunnels != NULL)
 		table_walk(e->tunnels, close_tcp, NULL);
 	edge_index_free(e);
-	if (e->poll_ev != NULL)
-		event_free(e->poll_ev);
+	store_watch_free(e->watch);
 	if (e->drain_ev != NULL)
 		event_free(e->drain_ev);
 	if (e->term_ev != NULL)
@@ -170,6 +174,7 @@ edge_free(struct edge *e)
 		event_free(e->int_ev);
 	if (e->hup_ev != NULL)
 		event_free(e->hup_ev);
+	edge_tls_stop(e);
 	SSL_CTX_free(e->default_ctx);
 	store_close(e->store);
 	if (e->dns != NULL)

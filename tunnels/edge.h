@@ -2,7 +2,8 @@
  * edge.h: burrow-edge, shared by the files of tunnels/ that make it up.
  *
  *   index.c   tunnels and zone certificates in memory, refreshed from the
- *             store's change log
+ *             store's change log when the store watch (db/store_watch.h)
+ *             sees a write, or when a handshake names an unknown tunnel
  *   tls.c     SSL_CTX per zone certificate, SNI routing (client_hello
  *             callback), ALPN
  *   conn.c    one client connection's lifecycle: accept, tunnel binding,
@@ -13,13 +14,15 @@
  *             half-close
  *   splice.c  raw tcp tunnels kernel to kernel: splice(2) through a pooled
  *             pipe per direction, falling back to the copying pump
- *   http_relay.c  connect-token tunnels: request head and response status
+ *   http_relay.c  connect-token tunnels: every request through the gate,
+ *             every response through the tracker (http_track.h)
  *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
  *             SSL_write through its own socket BIO (MSG_MORE batches,
  *             edge-triggered readiness), read-ahead (no bufferevent_openssl)
- *   gate.c    connect tokens: the HTTP/1.1 request check before the relay
+ *   gate.c    connect tokens: signing keys, and the gate every request
+ *             head passes (gate.h; http_relay.c drives it)
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
- *   edge.c    the context: start, poll timer, signals, drain, free
+ *   edge.c    the context: start, the store watch, signals, drain, free
  *
  * Everything runs on one libevent loop; the only state is struct edge.
  */
@@ -37,13 +40,15 @@
 
 #include "common/names.h"
 #include "db/store.h"
+#include "db/store_watch.h"
 #include "tunnels/table.h"
 #include "tunnels/token.h"
 
 #define EDGE_LISTEN_MAX 8
 #define EDGE_KEYS_MAX 16
-/* Bytes one direction may queue before its reader is paused (what the
- * slower peer has not taken; the kernel's socket buffers hold more). */
+/* Bytes the buffered path (connect-token tunnels: cin, tin) holds per
+ * direction before its reader is paused; more than a whole request head
+ * (HTTP_HEAD_MAX), which the gate must see at once. */
 #define EDGE_HIGH_WATER (64 * 1024)
 /* Most bytes one read takes from a socket (so the most a queue can hold:
  * relay.c): four full TLS records. */
@@ -57,6 +62,8 @@
 #define EDGE_BURST (256 * 1024)
 /* Spare pipes kept for splice (splice.c); more are closed. */
 #define EDGE_PIPES_SPARE 64
+/* Default of edge_config.fresh_ms. */
+#define EDGE_FRESH_MS 5
 
 struct edge_config {
 	const char *db_path;
@@ -69,7 +76,8 @@ struct edge_config {
 	int handshake_ms;         /* TLS handshake, and target connect */
 	int head_ms;              /* a whole request head (connect tokens) */
 	int idle_ms;              /* no byte either way */
-	int poll_ms;              /* change-log poll */
+	int poll_ms;              /* change-log safety poll (writes wake the edge) */
+	int fresh_ms;             /* unknown SNIs re-read the log at most this often */
 	int drain_ms;             /* SIGTERM: wait this long for connections */
 };
 
@@ -89,7 +97,7 @@ struct edge_tunnel {
 	int conns;
 	int indexed;               /* still in the index */
 	struct evconnlistener *tcp[EDGE_LISTEN_MAX];
-	int ntcp, tcp_failed;      /* tcp_failed: retry binding on poll */
+	int ntcp, tcp_failed;      /* tcp_failed: retry binding on a later read */
 };
 
 /* The current certificate of a zone, as a ready SSL_CTX. */
@@ -100,6 +108,7 @@ struct edge_zone {
 };
 
 struct edge_conn;
+struct edge_tls;
 
 struct edge {
 	struct edge_config cfg;
@@ -107,12 +116,15 @@ struct edge {
 	struct evdns_base *dns;
 	struct store *store;
 	SSL_CTX *default_ctx;      /* before SNI: routes in the client_hello cb */
+	struct edge_tls *tickets;  /* session ticket keys and their rotation */
 	struct table *tunnels;     /* hostname -> struct edge_tunnel */
 	struct table *zones;       /* zone name -> struct edge_zone */
 	struct evconnlistener *tls[EDGE_LISTEN_MAX];
 	int ntls;
-	struct event *poll_ev, *term_ev, *int_ev, *hup_ev, *drain_ev;
+	struct event *term_ev, *int_ev, *hup_ev, *drain_ev;
+	struct store_watch *watch; /* wakes follow() in edge.c on store writes */
 	int64_t seq;               /* change log position applied */
+	int64_t fresh_us;          /* monotonic time of the last read for a miss */
 	struct timeval last_retry; /* last retry of failed tcp binds */
 	struct edge_conn *conns;   /* every live connection */
 	int nconns;
@@ -141,9 +153,17 @@ void edge_free(struct edge *e);
 
 /* Reads every tunnel and current certificate.  BURROW_OK or a store error. */
 int edge_index_load(struct edge *e);
-/* Applies the change log since the last call. */
+/* Applies the change log since the last call.  Returns 1 if it applied
+ * changes, 0 if there were none, or a store error. */
 int edge_index_poll(struct edge *e);
+/* The indexed tunnel named hostname (owned by the index; edge_tunnel_ref()
+ * to keep it), NULL if none. */
 struct edge_tunnel *edge_index_tunnel(struct edge *e, const char *hostname);
+/* edge_index_tunnel(), but a name the index does not know first makes it
+ * apply the change log, at most once per cfg.fresh_ms for all such names
+ * (a tunnel created a moment ago is served; a flood of unknown names
+ * costs one small query per interval).  Same ownership; NULL if none. */
+struct edge_tunnel *edge_index_lookup_fresh(struct edge *e, const char *hostname);
 /* The zone's SSL_CTX, NULL if the zone has no certificate. */
 SSL_CTX *edge_index_zone_ctx(struct edge *e, const char *zone);
 void edge_index_free(struct edge *e);
@@ -154,8 +174,18 @@ void edge_tunnel_unref(struct edge_tunnel *t);
 
 /* The pre-SNI context with the client_hello router.  NULL on failure. */
 SSL_CTX *edge_tls_default_ctx(struct edge *e);
-/* A context serving chain_pem (leaf first) with key_pem.  NULL on failure
- * (logged with zone). */
+/* Session tickets: makes e->tickets (the first random key, kept in memory only,
+ * cleansed on free), installs the ticket callback on e->default_ctx and
+ * starts the hourly key rotation on e->base.  Call after
+ * edge_tls_default_ctx and before the first edge_tls_zone_ctx.  BURROW_OK
+ * or BURROW_ERR_CRYPTO (logged). */
+int edge_tls_start(struct edge *e);
+/* Stops the rotation, cleanses and frees e->tickets.  Safe if never started;
+ * call after the zone contexts and connections are gone. */
+void edge_tls_stop(struct edge *e);
+/* A context serving chain_pem (leaf first) with key_pem, whose sessions
+ * resume only on this zone and certificate.  NULL on failure (logged with
+ * zone).  The caller owns it. */
 SSL_CTX *edge_tls_zone_ctx(struct edge *e, const char *zone, const char *chain_pem,
                            const char *key_pem);
 
@@ -188,14 +218,8 @@ void edge_conn_close_all(struct edge *e);
 /* Re-reads the connect-token keys if they changed in the store. */
 int edge_gate_refresh_keys(struct edge *e);
 
-enum gate_result { GATE_WAIT, GATE_PASS, GATE_DENY };
-
-/* Checks the request head buffered in in for tunnel t.  GATE_WAIT: need
- * more bytes.  GATE_PASS: *head (malloc'd, caller frees) is the rewritten
- * head to send first, the original head is drained from in, *upgrade and
- * *cookie (malloc'd Set-Cookie line or NULL) are set.  GATE_DENY: *head is
- * the complete error response to send before closing. */
-enum gate_result edge_gate_check(struct edge *e, struct edge_tunnel *t, struct evbuffer *in,
-                                 char **head, size_t *headlen, int *upgrade, char **cookie);
+/* The signing key named kid (ctx: the struct edge), re-reading the keys
+ * once if it is not known yet; NULL if unknown.  For gate_init (gate.h). */
+const struct token_key *edge_gate_find_key(const char *kid, void *ctx);
 
 #endif

@@ -27,7 +27,9 @@ usage(void)
 	    "                   [--poll-ms MS] [--drain-ms MS] [--log FILE] [--verbose]\n"
 	    "  --listen      TLS listener for every tls/h2 tunnel (repeatable, default 127.0.0.1:8443)\n"
 	    "  --tcp-host    address tcp tunnels' public ports bind (repeatable, default: the\n"
-	    "                host of each --listen)\n");
+	    "                host of each --listen)\n"
+	    "  --poll-ms     read the store's change log at least this often (default 1000);\n"
+	    "                writes to the store wake the edge at once where inotify works\n");
 	exit(2);
 }
 
@@ -90,7 +92,7 @@ main(int argc, char **argv)
 		.handshake_ms = 10000,
 		.head_ms = 10000,
 		.idle_ms = 300000,
-		.poll_ms = 200,
+		.poll_ms = 1000,
 		.drain_ms = 10000,
 	};
 	char hosts[EDGE_LISTEN_MAX][64];

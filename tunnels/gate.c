@@ -4,18 +4,19 @@
  * it (Authorization: Bearer, the _modal_connect_token query parameter or
  * cookie).  The container then sees X-Verified-User-Data with the token's
  * metadata, which no client can set: any client copy is removed.
+ *
+ * The key cache (edge_gate_refresh_keys, edge_gate_find_key) reads the
+ * store; the gate itself (gate_next, see gate.h) is pure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <event2/buffer.h>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "db/store_secret.h"
 #include "tunnels/edge.h"
+#include "tunnels/gate.h"
 #include "tunnels/http_head.h"
 
 static int
@@ -51,8 +52,8 @@ edge_gate_refresh_keys(struct edge *e)
 	return BURROW_OK;
 }
 
-static const struct token_key *
-find_key(const char *kid, void *ctx)
+const struct token_key *
+edge_gate_find_key(const char *kid, void *ctx)
 {
 	struct edge *e = ctx;
 	int i, pass, rc;
@@ -69,92 +70,194 @@ find_key(const char *kid, void *ctx)
 	return NULL;
 }
 
-static enum gate_result
-deny(char **out, size_t *outlen, int status, const char *reason, const char *body)
+/* ---- the gate ---- */
+
+void
+gate_init(struct gate *g, const char *hostname, token_key_lookup lookup, void *ctx)
+{
+	memset(g, 0, sizeof(*g));
+	g->hostname = hostname;
+	g->lookup = lookup;
+	g->lookup_ctx = ctx;
+	g->state = GATE_AT_HEAD;
+}
+
+void
+gate_upgrade_answered(struct gate *g, int switched)
+{
+	if (g->state == GATE_HELD)
+		g->state = switched ? GATE_SWITCHED : GATE_ENDED;
+}
+
+void
+gate_end(struct gate *g)
+{
+	if (g->state != GATE_SWITCHED)
+		g->state = GATE_ENDED;
+}
+
+static enum gate_action
+deny(struct gate *g, struct gate_out *out, int status, const char *reason, const char *body)
 {
 	char *p = NULL;
+	const char *phrase = status == 401 ? "Unauthorized" : status == 431
+	    ? "Request Header Fields Too Large" : status == 503 ? "Service Unavailable"
+	    : "Bad Request";
 	int n = asprintf(&p,
 	    "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\nCache-Control: no-store\r\n%s\r\n%s",
-	    status, reason, strlen(body),
+	    status, phrase, strlen(body),
 	    status == 401 ? "WWW-Authenticate: Bearer realm=\"connect-token\"\r\n" : "", body);
 
-	*out = n < 0 ? NULL : p;
-	*outlen = n < 0 ? 0 : (size_t)n;
+	g->state = GATE_ENDED;
+	out->data = n < 0 ? NULL : p;
+	out->len = n < 0 ? 0 : (size_t)n;
+	out->status = status;
+	out->reason = reason;
 	return GATE_DENY;
 }
 
-enum gate_result
-edge_gate_check(struct edge *e, struct edge_tunnel *t, struct evbuffer *in, char **head,
-                size_t *headlen, int *upgrade, char **cookie)
+/* Only WebSocket may follow a 101 (RFC 6455 4.1): h2c or any other
+ * protocol would carry requests we could not check. */
+static int
+upgrade_allowed(const struct http_head *h)
+{
+	return h->upgrade && http_name_is(h->upgrade_value.p, h->upgrade_value.len, "websocket");
+}
+
+static const char *
+verify_error(int rc)
+{
+	return rc == BURROW_ERR_LIMIT ? "connect token refused: expired"
+	    : rc == BURROW_ERR_NOTFOUND ? "connect token refused: unknown key"
+	    : rc == BURROW_ERR_REFUSED ? "connect token refused: bad signature or host"
+	    : "connect token refused: malformed";
+}
+
+/* The head is good: the rewritten copy, the Set-Cookie line for a token
+ * that came in the URL, and what the stream expects next. */
+static enum gate_action
+pass(struct gate *g, const struct http_head *h, enum http_token_source src,
+     struct http_span tok, const struct token_claims *claims, int64_t now,
+     struct gate_out *out)
+{
+	size_t outsz = h->len + strlen(claims->metadata) + 64;
+	struct http_head again;
+
+	if ((out->data = malloc(outsz)) == NULL)
+		return deny(g, out, 503, "out of memory", "out of memory\n");
+	/* What the container gets must read, by our own rules, as exactly
+	 * what we checked: the added fields can push a head over the limits
+	 * (and a head we cannot re-read is not sent at all). */
+	if (http_head_rewrite(h, claims->metadata, out->data, outsz, &out->len) != BURROW_OK ||
+	    http_head_parse(out->data, out->len, &again) != BURROW_OK || again.len != out->len) {
+		free(out->data);
+		out->data = NULL;
+		return deny(g, out, 431, "request head over the size limits once rewritten",
+		    "request head too large\n");
+	}
+	/* The token came in the URL: keep it as a cookie so the page's own
+	 * later requests carry it (HttpOnly: scripts cannot read it; Secure:
+	 * only over TLS). */
+	if (src == HTTP_TOKEN_QUERY && asprintf(&out->req.cookie, "Set-Cookie: %s=%.*s; "
+	    "Max-Age=%ld; Path=/; HttpOnly; Secure; SameSite=Lax\r\n", HTTP_TOKEN_NAME,
+	    (int)tok.len, tok.p, (long)(claims->expires - now)) < 0) {
+		out->req.cookie = NULL;
+		free(out->data);
+		out->data = NULL;
+		return deny(g, out, 503, "out of memory", "out of memory\n");
+	}
+	out->used = h->len;
+	out->req.is_head = h->is_head;
+	out->req.upgrade = h->upgrade;
+	out->req.close = h->close || h->upgrade;
+	g->end_after_body = h->close;
+	if (h->upgrade) {
+		g->state = GATE_HELD;
+	} else if (h->body != HTTP_BODY_NONE) {
+		http_body_start(&g->body, h->body, h->content_length, 1);
+		g->state = GATE_IN_BODY;
+	} else {
+		g->state = h->close ? GATE_ENDED : GATE_AT_HEAD;
+	}
+	return GATE_PASS;
+}
+
+static enum gate_action
+check_head(struct gate *g, const char *buf, size_t len, int64_t now, struct gate_out *out)
 {
 	struct http_head h;
-	struct token_claims claims;
 	struct http_span tok;
+	struct token_claims claims;
 	enum http_token_source src;
-	size_t len = evbuffer_get_length(in), outsz;
-	const char *buf;
-	char *out = NULL;
-	time_t now = time(NULL);
 	int rc;
 
-	*head = NULL;
-	*cookie = NULL;
-	if (len > HTTP_HEAD_MAX + 1)
-		len = HTTP_HEAD_MAX + 1;
-	buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
-	rc = http_head_parse(buf, len, &h);
+	rc = http_head_parse(buf, len > HTTP_HEAD_MAX + 1 ? HTTP_HEAD_MAX + 1 : len, &h);
 	if (rc == BURROW_ERR_BUSY)
 		return GATE_WAIT;
-	if (rc == BURROW_ERR_LIMIT) {
-		log_info("tunnel %s: request head over the size limits refused", t->hostname);
-		return deny(head, headlen, 431, "Request Header Fields Too Large",
+	if (rc == BURROW_ERR_LIMIT)
+		return deny(g, out, 431, "request head over the size limits refused",
 		    "request head too large\n");
-	}
-	if (rc != BURROW_OK) {
-		log_info("tunnel %s: malformed request head refused", t->hostname);
-		return deny(head, headlen, 400, "Bad Request", "malformed request\n");
-	}
-	if ((src = http_head_token(&h, &tok)) == HTTP_TOKEN_NONE) {
-		log_info("tunnel %s: request without connect token refused", t->hostname);
-		return deny(head, headlen, 401, "Unauthorized", "connect token required\n");
-	}
-	rc = token_verify(tok.p, tok.len, find_key, e, (int64_t)now, &claims);
-	if (rc == BURROW_OK && strcmp(claims.host, t->hostname) != 0)
-		rc = BURROW_ERR_REFUSED;
-	if (rc != BURROW_OK) {
-		log_info("tunnel %s: connect token refused: %s", t->hostname,
-		    rc == BURROW_ERR_LIMIT ? "expired" : rc == BURROW_ERR_NOTFOUND
-		    ? "unknown key" : rc == BURROW_ERR_REFUSED ? "bad signature or host"
-		    : "malformed");
-		return deny(head, headlen, 401, "Unauthorized",
-		    rc == BURROW_ERR_LIMIT ? "connect token expired\n" : "invalid connect token\n");
-	}
+	if (rc != BURROW_OK)
+		return deny(g, out, 400, "malformed request head refused", "malformed request\n");
+	if (h.upgrade_asked && !upgrade_allowed(&h))
+		return deny(g, out, 400, "upgrade other than WebSocket refused",
+		    "only WebSocket upgrades are allowed\n");
 	/* Upgrades carry no body we would have to frame (RFC 9110 7.8). */
 	if (h.upgrade && h.has_body)
-		return deny(head, headlen, 400, "Bad Request", "upgrade with a body\n");
-	outsz = h.len + strlen(claims.metadata) + 128;
-	if ((out = malloc(outsz)) == NULL)
-		return deny(head, headlen, 503, "Service Unavailable", "out of memory\n");
-	if (http_head_rewrite(&h, claims.metadata, out, outsz, headlen) != BURROW_OK) {
-		free(out);
-		return deny(head, headlen, 431, "Request Header Fields Too Large",
-		    "request head too large\n");
+		return deny(g, out, 400, "upgrade with a body refused", "upgrade with a body\n");
+	if ((src = http_head_token(&h, &tok)) == HTTP_TOKEN_NONE)
+		return deny(g, out, 401, "request without connect token refused",
+		    "connect token required\n");
+	if (src == HTTP_TOKEN_CONFLICT)
+		return deny(g, out, 400, "request with two different connect tokens refused",
+		    "conflicting connect tokens\n");
+	rc = token_verify(tok.p, tok.len, g->lookup, g->lookup_ctx, now, &claims);
+	if (rc == BURROW_OK && strcmp(claims.host, g->hostname) != 0)
+		rc = BURROW_ERR_REFUSED;
+	if (rc != BURROW_OK)
+		return deny(g, out, 401, verify_error(rc),
+		    rc == BURROW_ERR_LIMIT ? "connect token expired\n" : "invalid connect token\n");
+	return pass(g, &h, src, tok, &claims, now, out);
+}
+
+static enum gate_action
+body_step(struct gate *g, const char *buf, size_t len, struct gate_out *out)
+{
+	switch (http_body_next(&g->body, buf, len, &out->used)) {
+	case HTTP_BODY_NEED:
+		return GATE_WAIT;
+	case HTTP_BODY_MOVE:
+		if (http_body_done(&g->body))
+			g->state = g->end_after_body ? GATE_ENDED : GATE_AT_HEAD;
+		return GATE_FORWARD;
+	case HTTP_BODY_DONE:      /* an empty body: nothing used */
+		g->state = g->end_after_body ? GATE_ENDED : GATE_AT_HEAD;
+		return GATE_FORWARD;
+	case HTTP_BODY_BAD:
+		break;
 	}
-	if (src == HTTP_TOKEN_QUERY) {
-		long age = (long)(claims.expires - (int64_t)now);
-		/* The token came in the URL: keep it as a cookie so the
-		 * page's own later requests carry it (HttpOnly: scripts
-		 * cannot read it; Secure: only over TLS). */
-		if (asprintf(cookie, "Set-Cookie: %s=%.*s; Max-Age=%ld; Path=/; HttpOnly; "
-		    "Secure; SameSite=Lax\r\n", HTTP_TOKEN_NAME, (int)tok.len, tok.p, age) < 0) {
-			*cookie = NULL;
-			free(out);
-			return deny(head, headlen, 503, "Service Unavailable", "out of memory\n");
-		}
+	return deny(g, out, 400, "malformed request body framing refused",
+	    "malformed chunked body\n");
+}
+
+enum gate_action
+gate_next(struct gate *g, const char *buf, size_t len, int64_t now, struct gate_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (g->state) {
+	case GATE_AT_HEAD:
+		return len == 0 ? GATE_WAIT : check_head(g, buf, len, now, out);
+	case GATE_IN_BODY:
+		return body_step(g, buf, len, out);
+	case GATE_HELD:
+		return GATE_HOLD;
+	case GATE_SWITCHED:
+		out->used = len;
+		return len == 0 ? GATE_WAIT : GATE_FORWARD;
+	case GATE_ENDED:
+		break;
 	}
-	*upgrade = h.upgrade;
-	evbuffer_drain(in, h.len);
-	*head = out;
-	return GATE_PASS;
+	out->used = len;
+	return GATE_DISCARD;
 }

@@ -1,11 +1,13 @@
 /*
  * index.c: the edge's view of the store.  Readers never query SQLite per
- * connection: tunnels and zone certificates live in two tables, and a timer
- * follows the change log (store_change_max, then store_change_since) to
- * re-read only the names that changed, as burrow-dns does.
+ * connection: tunnels and zone certificates live in two tables, and the
+ * store watch (db/store_watch.h) follows the change log (store_change_max,
+ * then store_change_since) to re-read only the names that changed, as
+ * burrow-dns does.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -31,6 +33,40 @@ struct edge_tunnel *
 edge_index_tunnel(struct edge *e, const char *hostname)
 {
 	return table_get(e->tunnels, hostname);
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct edge_tunnel *
+edge_index_lookup_fresh(struct edge *e, const char *hostname)
+{
+	struct edge_tunnel *t = table_get(e->tunnels, hostname);
+	int64_t now;
+	int rc;
+
+	if (t != NULL)
+		return t;
+	/* A client may beat the store watch to a tunnel created a moment
+	 * ago.  Unknown names are also what a scanner sends, so they share
+	 * one read per interval: the usual miss costs the one-row
+	 * max(seq) query, never one per handshake. */
+	now = now_us();
+	if (e->fresh_us != 0 && now - e->fresh_us < (int64_t)e->cfg.fresh_ms * 1000)
+		return NULL;
+	e->fresh_us = now;
+	if ((rc = edge_index_poll(e)) < 0) {
+		log_error("change log read for '%s' failed: %s (%s)", hostname,
+		    burrow_strerror(rc), store_errmsg(e->store));
+		return NULL;
+	}
+	return rc > 0 ? table_get(e->tunnels, hostname) : NULL;
 }
 
 SSL_CTX *
@@ -72,6 +108,12 @@ index_tunnel(struct edge *e, const struct store_tunnel *st)
 	if (t != NULL && same_route(t, st))
 		return BURROW_OK;
 	unindex(e, st->hostname);
+	/* The gate reads HTTP; a tcp port would take anyone's bytes past it. */
+	if (st->kind == STORE_TUNNEL_TCP && st->connect_token) {
+		log_warn("tunnel %s: tcp with connect tokens cannot be protected, not served",
+		    st->hostname);
+		return BURROW_OK;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return BURROW_ERR_NOMEM;
 	t->edge = e;
@@ -239,6 +281,7 @@ edge_index_poll(struct edge *e)
 	rc = store_change_since(e->store, e->seq, collect, &ch);
 	if (rc == BURROW_OK) {
 		table_walk(ch.names, apply, e);
+		rc = ch.seq > e->seq;
 		e->seq = ch.seq;
 	}
 	table_free(ch.names, NULL);

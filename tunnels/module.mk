@@ -3,7 +3,7 @@
 $(eval $(call subsystem,tunnels))
 $(eval $(call program,burrow-edge,tunnels/edge_main.c,$(tunnels_LIB)))
 
-FUZZ_TARGETS += edge_http_head edge_token edge_sni
+FUZZ_TARGETS += edge_http_head edge_gate edge_token edge_sni
 
 # make bench-edge: burrow-edge against HAProxy with wrk (bench/edge.sh).
 .PHONY: bench-edge

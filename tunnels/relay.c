@@ -78,7 +78,7 @@ room_to_target(const struct edge_conn *c)
 {
 	size_t q = relay_to_target_pending(c);
 
-	return c->tunnel->connect_token ? q < EDGE_HIGH_WATER : q == 0;
+	return c->hr != NULL ? q < EDGE_HIGH_WATER : q == 0;
 }
 
 static int
@@ -86,7 +86,7 @@ room_to_client(const struct edge_conn *c)
 {
 	size_t q = relay_to_client_pending(c);
 
-	return c->tunnel->connect_token ? q < EDGE_HIGH_WATER : q == 0;
+	return c->hr != NULL ? q < EDGE_HIGH_WATER : q == 0;
 }
 
 /* ---- the copying pumps ---- */
@@ -199,6 +199,8 @@ buffered_up(struct edge_conn *c, size_t budget)
 	size_t before, moved = 0;
 
 	for (;;) {
+		if (c->client_eof)
+			return PUMP_IDLE;
 		before = evbuffer_get_length(c->cin);
 		st = client_fill(c);
 		moved += evbuffer_get_length(c->cin) - before;
@@ -226,6 +228,8 @@ buffered_down(struct edge_conn *c, size_t budget)
 	size_t before, moved = 0;
 
 	for (;;) {
+		if (c->target_eof)
+			return PUMP_IDLE;   /* also once the tracker ended the stream */
 		before = evbuffer_get_length(c->tin);
 		st = target_fill(c);
 		moved += evbuffer_get_length(c->tin) - before;
@@ -247,10 +251,11 @@ buffered_down(struct edge_conn *c, size_t budget)
 
 /* ---- the directions ---- */
 
+/* Not a connect-token tunnel (those have their gate from state HEAD on). */
 static int
 raw(const struct edge_conn *c)
 {
-	return !c->tunnel->connect_token;
+	return c->hr == NULL && !c->tunnel->connect_token;
 }
 
 static void
@@ -393,8 +398,11 @@ relay_target_wrote(struct edge_conn *c)
 		return;
 	if (splice_pending(c, 1) > 0 || (client_can_read(c) && room_to_target(c)))
 		relay_from_client(c);
-	if (!c->dead && c->client_eof && !c->target_shut && !c->upgrade &&
-	    relay_to_target_pending(c) == 0) {
+	/* The client's EOF, or a request body the gate cut short: the
+	 * target gets EOF once what is queued has gone, unless an upgrade's
+	 * answer is still awaited. */
+	if (!c->dead && (c->client_eof || http_relay_cut(c)) && !c->target_shut &&
+	    !http_relay_holding(c) && relay_to_target_pending(c) == 0) {
 		target_shut(c);
 		relay_maybe_done(c);
 	}
@@ -415,7 +423,11 @@ relay_client_eof(struct edge_conn *c)
 	case CONN_RELAY:
 		break;
 	}
-	if (relay_to_target_pending(c) == 0 && !c->target_shut && !c->upgrade)
+	/* Token tunnels: the gate has a last look at what cin holds. */
+	relay_client_read(c);
+	if (c->dead)
+		return;
+	if (relay_to_target_pending(c) == 0 && !c->target_shut && !http_relay_holding(c))
 		target_shut(c);
 	relay_maybe_done(c);
 }
@@ -424,14 +436,17 @@ void
 relay_target_eof(struct edge_conn *c)
 {
 	c->target_eof = 1;
-	if (c->watch_status && http_relay_response(c) < 0)
-		return;
-	relay_pump(c, 0);
+	/* Token tunnels: what the tracker still holds (an unfinished head)
+	 * goes out as it is; nothing more will follow it. */
+	if (c->hr != NULL)
+		http_relay_target(c);
+	else
+		relay_pump(c, 0);
 	if (c->dead)
 		return;
 	if (relay_to_client_pending(c) == 0 && !c->client_shut)
 		client_shut(c);
-	if (c->upgrade && !c->target_shut)
+	if (http_relay_holding(c) && !c->target_shut)
 		target_shut(c);   /* no 101 ever came */
 	relay_maybe_done(c);
 }
@@ -452,20 +467,22 @@ relay_client_read(struct edge_conn *c)
 	case CONN_RELAY:
 		break;
 	}
-	if (c->discard_client) {
-		evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
-		return;
-	}
-	if (!c->upgrade)
+	/* Token tunnels: bytes from the client go through the gate. */
+	if (c->hr != NULL)
+		http_relay_client(c);
+	else
 		relay_pump(c, 1);
 }
 
 void
 relay_target_read(struct edge_conn *c)
 {
-	if (c->watch_status && http_relay_response(c) != 0)
-		return;
-	relay_pump(c, 0);
+	/* Token tunnels: bytes from the target go through the response
+	 * tracker. */
+	if (c->hr != NULL)
+		http_relay_target(c);
+	else
+		relay_pump(c, 0);
 }
 
 void
@@ -480,10 +497,11 @@ relay_start(struct edge_conn *c)
 		if (rc != 0)
 			return;
 	}
-	/* What the client sent while we connected: held in cin (a token
-	 * tunnel's head), or in the kernel and OpenSSL (read now). */
-	if (!c->upgrade && evbuffer_get_length(c->cin) > 0)
-		relay_pump(c, 1);
+	/* What the client sent while we connected: held in cin (after a
+	 * token tunnel's first head), or in the kernel and OpenSSL (read
+	 * now). */
+	if (evbuffer_get_length(c->cin) > 0)
+		relay_client_read(c);
 	relay_from_client(c);
 	/* A target that speaks first. */
 	relay_from_target(c);

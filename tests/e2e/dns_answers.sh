@@ -24,8 +24,10 @@ PORT=$(free_port)
 P6=$(free_port)
 LISTEN6=""
 ip -6 addr show dev lo 2>/dev/null | grep -q '::1' && LISTEN6="--listen [::1]:$P6"
+# A safety poll of a minute: every live update below must come from the
+# store watch.
 start dns $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$PORT $LISTEN6 \
-	--tcp-idle 1 --tcp-max 8 --log "$T_DIR/dns.log"
+	--tcp-idle 1 --tcp-max 8 --poll-ms 60000 --log "$T_DIR/dns.log"
 DNS_PID=$LAST_PID
 D="dig -p $PORT @127.0.0.1 +time=2 +tries=1"
 ok "burrow-dns answers within 5 s" wait_for 5 $D +short $Z SOA
@@ -113,15 +115,31 @@ expect_bad "qtype 0" "flags=8503 rcode=3 qd=1 an=0 ns=1 ar=0"
 ok "still serving after bad input" test "$($D +short $H A)" = 192.0.2.10
 
 # ---- live updates through the change log ----
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-H2=$($B tunnel create --target 10.0.0.2:80 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hostname"])')
-t0=$(ms)
-ok "new tunnel resolvable within 1 s, no restart" wait_for 1 test "$($D +short $H2 A)" = 192.0.2.10
-echo "# create -> resolvable: $(( $(ms) - t0 )) ms (poll 5 ms; goal 20 ms)"
-$B tunnel rm $H2 >/dev/null
-t0=$(ms)
-ok "removed tunnel NXDOMAIN within 1 s" wait_for 1 sh -c "$D $H2 A | grep -q NXDOMAIN"
-echo "# remove -> NXDOMAIN: $(( $(ms) - t0 )) ms"
+# A tunnel resolves as soon as 'burrow tunnel create' returns and is
+# NXDOMAIN as soon as 'burrow tunnel rm' does: dig right after, 20 times.
+answered=0
+gone=0
+for i in $(seq 1 20); do
+	H2=$($B tunnel create --target 10.0.0.2:80 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hostname"])')
+	if [ "$($D +short $H2 A)" = 192.0.2.10 ]; then
+		answered=$((answered + 1))
+	else
+		echo "# round $i: $H2 not answered right after create"
+	fi
+	$B tunnel rm $H2 >/dev/null
+	if [ "$(hdr $H2 A | awk '{print $1}' | tr -d ,)" = NXDOMAIN ]; then
+		gone=$((gone + 1))
+	else
+		echo "# round $i: $H2 not NXDOMAIN right after rm"
+	fi
+done
+same "new tunnel resolves right after create, no restart (20 times)" 20 "$answered"
+same "removed tunnel NXDOMAIN right after rm (20 times)" 20 "$gone"
+# The figures, from a client already running: ms from the command's return.
+python3 "$E2E_ROOT/tests/e2e/instant_tools/latency.py" dns "$B" "$PORT" 20 10.0.0.3:80 \
+	>"$T_DIR/latency.out" 2>&1
+same "the probe saw every create and rm take effect" 0 "$?"
+sed 's/^/# /' "$T_DIR/latency.out"
 $B record add _acme-challenge.$Z TXT '"token-2"' >/dev/null
 ok "TXT add visible within 1 s" wait_for 1 sh -c "$D +short _acme-challenge.$Z TXT | grep -q token-2"
 $B record rm _acme-challenge.$Z TXT '"token-1"' >/dev/null 2>&1 || $B record rm _acme-challenge.$Z TXT >/dev/null

@@ -90,11 +90,15 @@ stop() {
 	wait "$1" 2>/dev/null
 }
 
-# free_port [tcp|udp|both]: an unused loopback port.
+# free_port [tcp|udp|both]: an unused loopback port.  Drawn from 10000-32699,
+# below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by
+# default), so no outgoing connection of another process can take it between
+# the pick and the bind; and free in every socket state (ss -a: a port held
+# by a TIME-WAIT or established socket cannot always be bound again).
 free_port() {
 	while :; do
-		p=$(( (($(od -An -N2 -tu2 /dev/urandom) % 20000)) + 30000 ))
-		ss -Htuln 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || break
+		p=$(( (($(od -An -N2 -tu2 /dev/urandom) % 22700)) + 10000 ))
+		ss -Htuan 2>/dev/null | awk '{print $5}' | grep -q ":$p\$" || break
 	done
 	echo "$p"
 }

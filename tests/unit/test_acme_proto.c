@@ -90,6 +90,49 @@ test_problem_and_retry(void **state)
 	assert_int_equal(acme_backoff_ms(0, 86400), ACME_BACKOFF_MAX_MS);
 }
 
+/* One request's retry budgets: badNonce (RFC 8555 6.5) and the backoff kinds
+ * are counted apart, so neither exhausts the other. */
+static void
+test_retry_budget(void **state)
+{
+	struct acme_retry_budget b = { 0, 0 };
+	struct acme_problem p;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < ACME_NONCE_RETRIES; i++)
+		assert_true(acme_retry_take(&b, ACME_RETRY_NONCE));
+	assert_false(acme_retry_take(&b, ACME_RETRY_NONCE));
+	/* 200 badNonce answers left the whole rate-limit/5xx budget. */
+	for (i = 0; i < ACME_LATER_RETRIES; i++)
+		assert_true(acme_retry_take(&b, ACME_RETRY_LATER));
+	assert_false(acme_retry_take(&b, ACME_RETRY_LATER));
+	assert_false(acme_retry_take(&b, ACME_RETRY_TRANSPORT));
+	/* ... and the other way round; transport failures get half. */
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < ACME_LATER_RETRIES / 2; i++)
+		assert_true(acme_retry_take(&b, ACME_RETRY_TRANSPORT));
+	assert_false(acme_retry_take(&b, ACME_RETRY_TRANSPORT));
+	for (i = 0; i < ACME_NONCE_RETRIES; i++)
+		assert_true(acme_retry_take(&b, ACME_RETRY_NONCE));
+	assert_false(acme_retry_take(&b, ACME_RETRY_NONCE));
+	/* Interleaved: a rate limit between rejected nonces changes nothing. */
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < ACME_NONCE_RETRIES; i++) {
+		assert_true(acme_retry_take(&b, ACME_RETRY_NONCE));
+		if (i < ACME_LATER_RETRIES)
+			assert_true(acme_retry_take(&b, ACME_RETRY_LATER));
+	}
+	assert_false(acme_retry_take(&b, ACME_RETRY_NONCE));
+	assert_false(acme_retry_take(&b, ACME_RETRY_LATER));
+	memset(&b, 0, sizeof(b));
+	assert_false(acme_retry_take(&b, ACME_RETRY_NO));
+	assert_int_equal(b.nonce + b.later, 0);
+	/* badNonce is badNonce whatever the status says. */
+	acme_problem_parse(S("{\"type\":\"urn:ietf:params:acme:error:badNonce\"}"), &p);
+	assert_int_equal(acme_retry_kind(500, &p), ACME_RETRY_NONCE);
+}
+
 static void
 test_order_and_authz(void **state)
 {
@@ -372,6 +415,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_problem_and_retry),
+		cmocka_unit_test(test_retry_budget),
 		cmocka_unit_test(test_order_and_authz),
 		cmocka_unit_test(test_renewal_info),
 		cmocka_unit_test(test_csr_and_chain),

@@ -1,6 +1,7 @@
 /*
  * test_dns_xfr.c: TSIG (checked against ldns in both directions), the IXFR
- * journal, the catalog zone and xfr_handle()'s access rules.
+ * journal, the catalog zone, xfr_handle()'s access rules and which answers
+ * to a NOTIFY end its retries (notify_check()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "common/error.h"
 #include "dns/catalog.h"
 #include "dns/ixfr_journal.h"
+#include "dns/notify.h"
 #include "dns/tsig.h"
 #include "dns/xfr.h"
 
@@ -235,6 +237,130 @@ transfer_rules(void **state)
 	zone_index_free(idx);
 }
 
+/* A secondary's answer to the NOTIFY q (qlen bytes without its TSIG):
+ * the same header and question with QR and rcode, signed with k over
+ * req_mac at time now, or unsigned if k is NULL.  Returns its length. */
+static size_t
+notify_answer(const uint8_t *q, size_t qlen, int rcode, const struct tsig_key *k,
+              const uint8_t *req_mac, uint64_t now, uint8_t *out, size_t cap)
+{
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t n = qlen;
+
+	memcpy(out, q, qlen);
+	dns_put16(out + 2, (uint16_t)(DNS_FLAG_QR | DNS_OPCODE_NOTIFY << 11 | DNS_FLAG_AA |
+	    rcode));
+	dns_put16(out + 10, 0);
+	if (k != NULL)
+		assert_int_equal(tsig_sign(out, qlen, cap, &n, k, req_mac, TSIG_MAC_SHA256, 0,
+		    now, TSIG_OK, NULL, 0, mac), BURROW_OK);
+	return n;
+}
+
+/* RFC 8945 5.4: to a signed NOTIFY only an answer signed with the same key
+ * over the NOTIFY's MAC counts; anything else must not stop the retries. */
+static void
+notify_answers(void **state)
+{
+	static const uint8_t zone[] = "\001w\007example\004test";
+	struct tsig_key k, other_name, other_secret;
+	struct tsig_rr t;
+	uint8_t q[512], a[512], mac[TSIG_MAC_MAX], other_mac[TSIG_MAC_MAX];
+	uint64_t now = (uint64_t)time(NULL);
+	size_t qn, qlen = DNS_HEADER_LEN + sizeof(zone) + 4, n;
+	const char *why;
+	int rcode;
+
+	(void)state;
+	assert_int_equal(tsig_key_init(&k, "xfr.key", "hmac-sha256", SECRET), BURROW_OK);
+	assert_int_equal(tsig_key_init(&other_name, "other.key", "hmac-sha256", SECRET),
+	    BURROW_OK);
+	assert_int_equal(tsig_key_init(&other_secret, "xfr.key", "hmac-sha256",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), BURROW_OK);
+	qn = notify_build(q, sizeof(q), 4242, zone, sizeof(zone), &k, now, mac);
+	assert_true(qn > qlen);
+	assert_int_equal(tsig_find(q, qn, &t), BURROW_OK);
+	assert_int_equal(t.rr_off, qlen);
+
+	/* Signed with the key over our MAC: the answer, rcode and all. */
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now, a, sizeof(a));
+	rcode = -1;
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_OK);
+	assert_int_equal(rcode, DNS_RCODE_NOERROR);
+	assert_null(why);
+	n = notify_answer(q, qlen, DNS_RCODE_NOTAUTH, &k, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_OK);
+	assert_int_equal(rcode, DNS_RCODE_NOTAUTH);
+	/* ... but not to another NOTIFY id, nor when it is no NOTIFY answer. */
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4243, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_PROTO);
+	a[2] &= (uint8_t)~(DNS_OPCODE_MASK >> 8);   /* opcode QUERY */
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_PROTO);
+	memcpy(a, q, qn);                            /* our own NOTIFY, QR clear */
+	assert_int_equal(notify_check(a, qn, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_PROTO);
+	assert_int_equal(notify_check(a, 11, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_PROTO);
+
+	/* Unsigned NOERROR: what a spoofer sends.  Not an answer. */
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, NULL, NULL, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "unsigned");
+	assert_int_equal(rcode, DNS_RCODE_NOERROR);
+	/* The unsigned TSIG of a BADKEY error (RFC 8945 5.3.2): anyone's. */
+	memcpy(a, q, qlen);
+	dns_put16(a + 2, (uint16_t)(DNS_FLAG_QR | DNS_OPCODE_NOTIFY << 11 | DNS_RCODE_NOTAUTH));
+	dns_put16(a + 10, 0);
+	assert_int_equal(tsig_append_error(a, qlen, sizeof(a), &n, &t, TSIG_BADKEY), BURROW_OK);
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "unsigned TSIG error BADKEY");
+	/* Another key's name; the right name with another secret; a MAC
+	 * bit flipped; a good MAC over another NOTIFY's MAC; too old. */
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &other_name, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "signed with another key");
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &other_secret, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "wrong MAC");
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now, a, sizeof(a));
+	a[n - 6 - TSIG_MAC_SHA256] ^= 0x80;          /* first MAC byte */
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "wrong MAC");
+	memcpy(other_mac, mac, sizeof(mac));
+	other_mac[0] ^= 1;
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, other_mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "wrong MAC");
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now - 1000, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+	assert_string_equal(why, "signed outside the time window");
+	/* A malformed TSIG (cut short) is no answer at all. */
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n - 1, 4242, &k, mac, TSIG_MAC_SHA256, now, &rcode,
+	    &why), BURROW_ERR_PROTO);
+
+	/* An unsigned NOTIFY (no key) takes an unsigned answer, as before. */
+	qn = notify_build(q, sizeof(q), 7, zone, sizeof(zone), NULL, now, mac);
+	assert_int_equal(qn, qlen);
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, NULL, NULL, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 7, NULL, NULL, 0, now, &rcode, &why), BURROW_OK);
+	assert_null(why);
+	n = notify_answer(q, qlen, DNS_RCODE_NOERROR, &k, mac, now, a, sizeof(a));
+	assert_int_equal(notify_check(a, n, 7, NULL, NULL, 0, now, &rcode, &why),
+	    BURROW_ERR_CRYPTO);
+}
+
 int
 main(void)
 {
@@ -243,6 +369,7 @@ main(void)
 		cmocka_unit_test(journal_diff),
 		cmocka_unit_test(catalog_members_follow_zones),
 		cmocka_unit_test(transfer_rules),
+		cmocka_unit_test(notify_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

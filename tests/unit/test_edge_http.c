@@ -1,6 +1,7 @@
 /*
  * test_edge_http.c: the request-head parser, token lookup and rewrite, the
- * response status reader, the SNI extension parser and the hash table.
+ * body framer, the response parser and tracker, the SNI extension parser
+ * and the hash table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,9 @@
 #include <cmocka.h>
 
 #include "common/error.h"
+#include "tunnels/http_body.h"
 #include "tunnels/http_head.h"
+#include "tunnels/http_track.h"
 #include "tunnels/sni.h"
 #include "tunnels/table.h"
 
@@ -103,8 +106,9 @@ test_token_and_rewrite(void **state)
 	assert_memory_equal(tok.p, "TOK", 3);
 	assert_int_equal(http_head_rewrite(&h, "{\"u\":1}", out, sizeof(out), &n), BURROW_OK);
 	out[n] = '\0';
+	/* Persistent: the client's Connection goes, none is forced. */
 	assert_string_equal(out, "GET /p?a=1&b=2 HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\n"
-	    "Connection: close\r\nX-Verified-User-Data: {\"u\":1}\r\n\r\n");
+	    "X-Verified-User-Data: {\"u\":1}\r\n\r\n");
 	assert_int_equal(http_head_rewrite(&h, "{}", out, 40, &n), BURROW_ERR_LIMIT);
 
 	assert_int_equal(parse(c, &h), BURROW_OK);
@@ -113,7 +117,7 @@ test_token_and_rewrite(void **state)
 	assert_int_equal(http_head_rewrite(&h, "{}", out, sizeof(out), &n), BURROW_OK);
 	out[n] = '\0';
 	assert_string_equal(out, "GET /p HTTP/1.1\r\nHost: h\r\nCookie: a=1; b=2\r\n"
-	    "Connection: close\r\nX-Verified-User-Data: {}\r\n\r\n");
+	    "X-Verified-User-Data: {}\r\n\r\n");
 
 	assert_int_equal(parse(b, &h), BURROW_OK);
 	assert_true(h.upgrade);
@@ -123,6 +127,7 @@ test_token_and_rewrite(void **state)
 	out[n] = '\0';
 	assert_string_equal(out, "GET / HTTP/1.1\r\nhost: h\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nX-Verified-User-Data: {}\r\n\r\n");
+	assert_true(http_name_is(h.upgrade_value.p, h.upgrade_value.len, "websocket"));
 
 	assert_int_equal(parse("GET /x?_modal_connect_tokenX=1 HTTP/1.1\r\nHost: h\r\n\r\n", &h),
 	    BURROW_OK);
@@ -144,6 +149,375 @@ test_response_status(void **state)
 	assert_int_equal(http_response_status(r, 10, &status, &line_end, NULL), BURROW_ERR_BUSY);
 	assert_int_equal(http_response_status("SSH-2.0\r\n", 9, &status, &line_end, NULL),
 	    BURROW_ERR_PROTO);
+}
+
+/* Rewrites s (which must parse) with metadata {} into out. */
+static void
+rewrite(const char *s, char *out, size_t outsz)
+{
+	struct http_head h;
+	size_t n;
+
+	assert_int_equal(parse(s, &h), BURROW_OK);
+	assert_int_equal(http_head_rewrite(&h, "{}", out, outsz - 1, &n), BURROW_OK);
+	out[n] = '\0';
+}
+
+static void
+test_targets(void **state)
+{
+	static const char *bad[] = {
+		"G ?_modal_connect_token=2 HTTP/1.1\r\nHost:\r\n\r\n", /* the fuzz crash */
+		"GET ?a=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET * HTTP/1.1\r\nHost: h\r\n\r\n",                 /* * is for OPTIONS */
+		"CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",          /* authority-form */
+		"GET /a#frag HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET 1http://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+	};
+	struct http_head h;
+	char out[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse(bad[i], &h), BURROW_ERR_PROTO);
+	assert_int_equal(parse("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &h), BURROW_OK);
+	rewrite("GET http://h/x?_modal_connect_token=t HTTP/1.1\r\nHost: h\r\n\r\n", out,
+	    sizeof(out));
+	assert_string_equal(out, "GET http://h/x HTTP/1.1\r\nHost: h\r\nX-Verified-User-Data: {}\r\n\r\n");
+	rewrite("GET http://h?_modal_connect_token=t&a HTTP/1.1\r\nHost: h\r\n\r\n", out,
+	    sizeof(out));
+	assert_string_equal(out, "GET http://h?a HTTP/1.1\r\nHost: h\r\nX-Verified-User-Data: {}\r\n\r\n");
+	rewrite("GET /?_modal_connect_token=t HTTP/1.1\r\nHost: h\r\n\r\n", out, sizeof(out));
+	assert_string_equal(out, "GET / HTTP/1.1\r\nHost: h\r\nX-Verified-User-Data: {}\r\n\r\n");
+}
+
+static void
+test_identity_lookalikes(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	assert_true(http_name_is_identity("X_Verified_User_Data", 20));
+	assert_true(http_name_is_identity("x-verified_user-DATA", 20));
+	assert_false(http_name_is_identity("x-verified-user-dat", 19));
+	assert_false(http_name_is_identity("x-verified-user-datas", 21));
+	rewrite("GET / HTTP/1.1\r\nHost: h\r\nX_Verified_User_Data: a\r\nx-verified_user-data: b\r\n"
+	    "X-VERIFIED-USER-DATA: c\r\nX-Verified-User-Datum: d\r\n\r\n", out, sizeof(out));
+	assert_string_equal(out, "GET / HTTP/1.1\r\nHost: h\r\nX-Verified-User-Datum: d\r\n"
+	    "X-Verified-User-Data: {}\r\n\r\n");
+	/* Naming it in Connection cannot make a proxy inside the container
+	 * drop ours: the client's Connection never reaches it. */
+	rewrite("GET / HTTP/1.1\r\nHost: h\r\nConnection: x-verified-user-data, close\r\n"
+	    "Keep-Alive: 5\r\n\r\n", out, sizeof(out));
+	assert_string_equal(out, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+	    "X-Verified-User-Data: {}\r\n\r\n");
+}
+
+static void
+test_repeated_tokens(void **state)
+{
+	struct http_head h;
+	struct http_span tok;
+	char out[1024];
+
+	(void)state;
+	/* The same token twice: verified once, both copies removed. */
+	assert_int_equal(parse("GET /?_modal_connect_token=a&x=1&_modal_connect_token=a HTTP/1.1\r\n"
+	    "Host: h\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(http_head_token(&h, &tok), HTTP_TOKEN_QUERY);
+	assert_memory_equal(tok.p, "a", 1);
+	rewrite("GET /?_modal_connect_token=a&x=1&_modal_connect_token=a HTTP/1.1\r\nHost: h\r\n\r\n",
+	    out, sizeof(out));
+	assert_string_equal(out, "GET /?x=1 HTTP/1.1\r\nHost: h\r\nX-Verified-User-Data: {}\r\n\r\n");
+	/* Two different ones in one place: nobody can say which is meant. */
+	assert_int_equal(parse("GET /?_modal_connect_token=a&_modal_connect_token=b HTTP/1.1\r\n"
+	    "Host: h\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(http_head_token(&h, &tok), HTTP_TOKEN_CONFLICT);
+	assert_null(tok.p);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: h\r\nCookie: _modal_connect_token=a\r\n"
+	    "Cookie: x=1; _modal_connect_token=b\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(http_head_token(&h, &tok), HTTP_TOKEN_CONFLICT);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\n"
+	    "Authorization: Bearer b\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(http_head_token(&h, &tok), HTTP_TOKEN_CONFLICT);
+	/* A fresh URL token wins over an old cookie; both are removed. */
+	assert_int_equal(parse("GET /?_modal_connect_token=new HTTP/1.1\r\nHost: h\r\n"
+	    "Cookie: _modal_connect_token=old; k=v\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(http_head_token(&h, &tok), HTTP_TOKEN_QUERY);
+	assert_memory_equal(tok.p, "new", 3);
+	rewrite("GET /?_modal_connect_token=new HTTP/1.1\r\nHost: h\r\n"
+	    "Cookie: _modal_connect_token=old; k=v; _modal_connect_token=x\r\n\r\n", out, sizeof(out));
+	assert_string_equal(out, "GET / HTTP/1.1\r\nHost: h\r\nCookie: k=v\r\n"
+	    "X-Verified-User-Data: {}\r\n\r\n");
+	/* A parameter named like the token without a value is one too. */
+	rewrite("GET /?_modal_connect_token&b HTTP/1.1\r\nHost: h\r\n\r\n", out, sizeof(out));
+	assert_string_equal(out, "GET /?b HTTP/1.1\r\nHost: h\r\nX-Verified-User-Data: {}\r\n\r\n");
+}
+
+static void
+test_framing(void **state)
+{
+	static const char *bad[] = {
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1234567890123456789\r\n\r\n",
+		"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: a\r\nUpgrade: b\r\nConnection: upgrade\r\n\r\n",
+	};
+	struct http_head h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse(bad[i], &h), BURROW_ERR_PROTO);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n", &h),
+	    BURROW_OK);
+	assert_int_equal(h.body, HTTP_BODY_CHUNKED);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(h.body, HTTP_BODY_LENGTH);
+	assert_int_equal(h.content_length, 12);
+	assert_false(h.close);
+	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", &h), BURROW_OK);
+	assert_int_equal(h.body, HTTP_BODY_NONE);
+	assert_int_equal(parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", &h), BURROW_OK);
+	assert_true(h.close);
+	assert_int_equal(parse("HEAD / HTTP/1.1\r\nHost: h\r\nConnection: Close\r\n\r\n", &h), BURROW_OK);
+	assert_true(h.close);
+	assert_true(h.is_head);
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n", &h), BURROW_OK);
+	assert_true(h.upgrade_asked);
+	assert_false(h.upgrade);
+}
+
+/* Runs a body through the framer fed in pieces of step bytes (the pending
+ * part shown again with more, as the relay does); returns the bytes it
+ * took as body, or -1 if it refused them. */
+static long
+frame(const char *s, size_t len, enum http_body_kind kind, uint64_t cl, size_t step)
+{
+	struct http_body b;
+	size_t have = 0, used = 0, n;
+
+	http_body_start(&b, kind, cl, 1);
+	while (!http_body_done(&b)) {
+		switch (http_body_next(&b, s + used, have - used, &n)) {
+		case HTTP_BODY_MOVE:
+			used += n;
+			continue;
+		case HTTP_BODY_NEED:
+			if (have == len)
+				return -2;   /* incomplete */
+			have = have + step > len ? len : have + step;
+			continue;
+		case HTTP_BODY_DONE:
+			break;
+		case HTTP_BODY_BAD:
+			return -1;
+		}
+		break;
+	}
+	return (long)used;
+}
+
+static void
+test_body(void **state)
+{
+	static const char ch[] = "5;ext=\"q v\"\r\nhello\r\n0A\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nGET";
+	static const char *bad[] = {
+		"5\nhello\r\n0\r\n\r\n",             /* bare LF */
+		"5\r\nhello\n0\r\n\r\n",
+		"5\r\nhelloXY0\r\n\r\n",             /* no CRLF after the data */
+		"x\r\n",
+		"-5\r\n",
+		"5 x\r\n",
+		"5;a\rb\r\n",                        /* stray CR in an extension */
+		"10000000000000\r\n",                /* over HTTP_CHUNK_MAX */
+		"ffffffffffffffffff1\r\n",           /* would overflow 64 bits */
+		"0\r\nX-Verified-User-Data: forged\r\n\r\n",
+		"0\r\nx_verified_user_data: forged\r\n\r\n",
+		"0\r\nContent-Length: 5\r\n\r\n",
+		"0\r\nX-T: 1\r\n folded\r\n\r\n",    /* obs-fold in a trailer */
+		"0\r\nX-T: 1\n\r\n",
+	};
+	size_t step, i;
+
+	(void)state;
+	/* Every piece size gives the same answer: the body ends before "GET". */
+	for (step = 1; step <= sizeof(ch); step++)
+		assert_int_equal(frame(ch, sizeof(ch) - 1, HTTP_BODY_CHUNKED, 0, step),
+		    sizeof(ch) - 4);
+	assert_int_equal(frame("0\r\n\r\n", 5, HTTP_BODY_CHUNKED, 0, 1), 5);
+	assert_int_equal(frame("0000000000000000001\r\nx\r\n0\r\n\r\n", 29, HTTP_BODY_CHUNKED, 0, 3),
+	    29);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(frame(bad[i], strlen(bad[i]), HTTP_BODY_CHUNKED, 0, 1), -1);
+	assert_int_equal(frame("hello world", 11, HTTP_BODY_LENGTH, 5, 2), 5);
+	assert_int_equal(frame("hel", 3, HTTP_BODY_LENGTH, 5, 2), -2);
+}
+
+static void
+test_response_parse(void **state)
+{
+	struct http_response r;
+	const char *s;
+
+	(void)state;
+	s = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body, HTTP_BODY_LENGTH);
+	assert_int_equal(r.len, strlen(s) - 3);
+	assert_false(r.close);
+	s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_int_equal(r.body, HTTP_BODY_CHUNKED);
+	s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_int_equal(r.body, HTTP_BODY_CLOSE);
+	s = "HTTP/1.1 200 OK\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_int_equal(r.body, HTTP_BODY_CLOSE);
+	s = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_true(r.close);
+	s = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_OK);
+	assert_false(r.close);
+	s = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_ERR_PROTO);
+	s = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n";
+	assert_int_equal(http_response_parse(s, strlen(s), &r), BURROW_ERR_BUSY);
+}
+
+/* The tracker fed a whole response stream at once; the bytes it would
+ * send to the client in out (cookies inserted), its last action returned. */
+static enum http_track_action
+track(struct http_track *t, const char *s, char *out, size_t *outlen)
+{
+	struct http_track_out o;
+	enum http_track_action a, last = HTTP_TRACK_WAIT;
+	size_t len = strlen(s), off = 0;
+
+	*outlen = 0;
+	for (;;) {
+		a = http_track_next(t, s + off, len - off, &o);
+		if (a == HTTP_TRACK_WAIT)
+			return off == len ? last : a;   /* the last step that did something */
+		if (a == HTTP_TRACK_BAD || a == HTTP_TRACK_DISCARD)
+			return a;
+		if (a == HTTP_TRACK_LOCAL) {
+			memcpy(out + *outlen, o.local, o.local_len);
+			*outlen += o.local_len;
+			free(o.local);
+			return a;
+		}
+		if (a == HTTP_TRACK_HEAD) {
+			memcpy(out + *outlen, s + off, o.line_end);
+			*outlen += o.line_end;
+			if (o.cookie != NULL) {
+				memcpy(out + *outlen, o.cookie, strlen(o.cookie));
+				*outlen += strlen(o.cookie);
+				free(o.cookie);
+			}
+			memcpy(out + *outlen, s + off + o.line_end, o.used - o.line_end);
+		} else {
+			memcpy(out + *outlen, s + off, o.used);
+		}
+		*outlen += a == HTTP_TRACK_HEAD ? o.used - o.line_end : o.used;
+		off += o.used;
+		last = a;
+	}
+}
+
+static void
+push(struct http_track *t, int is_head, int upgrade, int close, const char *cookie)
+{
+	struct gate_request r = { is_head, upgrade, close, cookie ? strdup(cookie) : NULL };
+
+	assert_int_equal(http_track_push(t, &r), BURROW_OK);
+}
+
+static void
+test_track(void **state)
+{
+	struct http_track t;
+	char out[4096];
+	size_t n;
+	int i;
+
+	(void)state;
+	/* HEAD, then 100-continue + 200 with the cookie, then 204 and 304:
+	 * each response framed by its request and status. */
+	http_track_init(&t);
+	push(&t, 1, 0, 0, NULL);
+	push(&t, 0, 0, 0, "Set-Cookie: c=1\r\n");
+	push(&t, 0, 0, 0, NULL);
+	push(&t, 0, 0, 0, NULL);
+	assert_int_equal(track(&t, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
+	    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabc\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n"
+	    "HTTP/1.1 304 Not Modified\r\n\r\n", out, &n), HTTP_TRACK_HEAD);
+	out[n] = '\0';
+	assert_string_equal(out, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"
+	    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: c=1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+	    "HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n");
+	assert_int_equal(http_track_pending(&t), 0);
+	/* Anything more is no response to a request. */
+	assert_int_equal(track(&t, "HTTP/1.1 200 OK\r\n\r\n", out, &n), HTTP_TRACK_BAD);
+	http_track_free(&t);
+
+	/* 101 only for the upgrade request. */
+	http_track_init(&t);
+	push(&t, 0, 0, 0, NULL);
+	assert_int_equal(track(&t, "HTTP/1.1 101 Switching Protocols\r\n\r\n", out, &n),
+	    HTTP_TRACK_BAD);
+	http_track_free(&t);
+	http_track_init(&t);
+	push(&t, 0, 1, 1, NULL);
+	assert_int_equal(track(&t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+	    "\x81\x02hi", out, &n), HTTP_TRACK_FORWARD);
+	assert_int_equal(n, 60);
+	http_track_free(&t);
+
+	/* Our page goes after the response owed before it, then the end. */
+	http_track_init(&t);
+	push(&t, 0, 0, 0, NULL);
+	assert_int_equal(http_track_push_local(&t, strdup("PAGE"), 4), BURROW_OK);
+	assert_int_equal(track(&t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", out, &n),
+	    HTTP_TRACK_LOCAL);
+	out[n] = '\0';
+	assert_string_equal(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokPAGE");
+	assert_true(http_track_ended(&t));
+	http_track_free(&t);
+
+	/* Connection: close, or a body until the close, ends the stream. */
+	http_track_init(&t);
+	push(&t, 0, 0, 0, NULL);
+	push(&t, 0, 0, 0, NULL);
+	assert_int_equal(track(&t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+	    "junk", out, &n), HTTP_TRACK_DISCARD);
+	assert_true(http_track_ended(&t));
+	http_track_free(&t);
+	http_track_init(&t);
+	push(&t, 0, 0, 0, NULL);
+	assert_int_equal(track(&t, "HTTP/1.1 200 OK\r\n\r\nall of it", out, &n), HTTP_TRACK_FORWARD);
+	assert_true(http_track_eof_clean(&t));
+	http_track_free(&t);
+
+	/* The FIFO bound, with one slot kept for our page. */
+	http_track_init(&t);
+	for (i = 0; i < HTTP_TRACK_MAX - 1; i++)
+		push(&t, 0, 0, 0, "c");
+	assert_true(http_track_full(&t));
+	assert_int_equal(http_track_push_local(&t, strdup("P"), 1), BURROW_OK);
+	http_track_free(&t);
 }
 
 static void
@@ -198,6 +572,13 @@ main(void)
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_token_and_rewrite),
 		cmocka_unit_test(test_response_status),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_identity_lookalikes),
+		cmocka_unit_test(test_repeated_tokens),
+		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_response_parse),
+		cmocka_unit_test(test_track),
 		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_table),
 	};

@@ -295,6 +295,12 @@ test_tunnel_bad_input(void **state)
 	assert_non_null(strstr(store_errmsg(f->s), "unknown.example.com"));
 	spec.zone = "not a zone";
 	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_INVALID);
+	/* Connect tokens on a tcp tunnel would protect nothing (issue #10). */
+	spec.zone = NULL;
+	spec.kind = STORE_TUNNEL_TCP;
+	spec.connect_token = 1;
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_ERR_INVALID);
+	assert_non_null(strstr(store_errmsg(f->s), "not tcp"));
 	assert_int_equal(count_rows(f->path, "tunnels"), before);
 }
 

@@ -16,24 +16,52 @@ acme_store() {
 }
 
 # dns_start: burrow-dns on a free loopback port; sets DNS_PORT, DNS_PID.
+# A port another suite took meanwhile is tried again, as for Pebble below.
 dns_start() {
-	DNS_PORT=$(free_port)
-	start dns "$BIN/burrow-dns" --db "$BURROW_DB" --listen "127.0.0.1:$DNS_PORT" \
-		--poll-ms 50
-	DNS_PID=$LAST_PID
-	wait_for 5 dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$BASE" SOA
+	for _try in 1 2 3; do
+		DNS_PORT=$(free_port)
+		start dns "$BIN/burrow-dns" --db "$BURROW_DB" --listen "127.0.0.1:$DNS_PORT" \
+			--poll-ms 50
+		DNS_PID=$LAST_PID
+		wait_for 5 dns_up_or_gone || return 1
+		kill -0 "$DNS_PID" 2>/dev/null && return 0
+		wait "$DNS_PID" 2>/dev/null
+		grep -q "Address already in use" "$T_DIR/dns.log" || return 1
+	done
+	return 1
+}
+
+# dns_up_or_gone: true once burrow-dns answers for $BASE or has exited.
+dns_up_or_gone() {
+	! kill -0 "$DNS_PID" 2>/dev/null ||
+		[ -n "$(dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$BASE" SOA)" ]
 }
 
 # pebble_start NAME [EAB_KID EAB_KEY]: a throw-away Pebble resolving through
 # burrow-dns; environment (PEBBLE_*) passes through.  Sets PEBBLE_PID.
+# Another suite may take a port between free_port and Pebble's bind (Pebble
+# then exits "address already in use"): that start is tried again on new
+# ports, up to three times.
 pebble_start() {
 	_n=$1
 	shift
-	pebble_setup "$T_DIR/$_n" "$(free_port)" "$(free_port)" "$@" || return 1
-	# shellcheck disable=SC2046
-	start "$_n" $(pebble_cmd "$T_DIR/$_n" "127.0.0.1:$DNS_PORT")
-	PEBBLE_PID=$LAST_PID
-	pebble_wait 10
+	for _try in 1 2 3; do
+		pebble_setup "$T_DIR/$_n" "$(free_port)" "$(free_port)" "$@" || return 1
+		# shellcheck disable=SC2046
+		start "$_n" $(pebble_cmd "$T_DIR/$_n" "127.0.0.1:$DNS_PORT")
+		PEBBLE_PID=$LAST_PID
+		wait_for 10 pebble_up_or_gone || return 1
+		kill -0 "$PEBBLE_PID" 2>/dev/null && return 0
+		wait "$PEBBLE_PID" 2>/dev/null
+		grep -q "address already in use" "$T_DIR/$_n.log" || return 1
+	done
+	return 1
+}
+
+# pebble_up_or_gone: true once the directory answers or Pebble has exited.
+pebble_up_or_gone() {
+	! kill -0 "$PEBBLE_PID" 2>/dev/null ||
+		curl -fsS --cacert "$PEBBLE_CA" "$PEBBLE_DIRECTORY" >/dev/null 2>&1
 }
 
 # acme ARGS...: burrow-acme against the current Pebble and burrow-dns.
