@@ -53,7 +53,15 @@ echo "# burrow-edge vs HAProxy $(haproxy -v | head -1 | awk '{print $3}'): memor
 	"$(pin_note); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for px in edge haproxy; do
 	tp=$(tls_port $px)
-	# 1 and 3: idle connections, then slowloris, then the rates.
+	# 3, alone: the rates on a fresh proxy.
+	start_one $px
+	for _ in $(seq "$RUNS"); do
+		measure req "$PID" "https://$HOST:$tp/small" 50 >>"$T/ka.base.$px"
+		measure mb "$PID" "https://$HOST:$tp/big" 10 >>"$T/big.base.$px"
+	done
+	stop_proxy "$PID"
+	# 1, then 3 loaded: idle connections on another fresh proxy, then
+	# slowloris, then the rates again.
 	start_one $px
 	curl -sf --cacert "$T/ca.pem" --resolve "$HOST:$tp:127.0.0.1" "https://$HOST:$tp/small" >/dev/null
 	r0=$(rss_kb "$PID")
@@ -71,10 +79,6 @@ for px in edge haproxy; do
 	echo "$n $s" >"$T/held.$px"
 	unhold slow
 	unhold idle
-	for _ in $(seq "$RUNS"); do
-		measure req "$PID" "https://$HOST:$tp/small" 50 >>"$T/ka.base.$px"
-		measure mb "$PID" "https://$HOST:$tp/big" 10 >>"$T/big.base.$px"
-	done
 	stop_proxy "$PID"
 	# 2: clients that stop reading, TLS then raw tcp, each on a fresh
 	# proxy.
@@ -102,16 +106,21 @@ printf '%-46s %14s %14s\n' "relaying TLS, client not reading ($M)" \
 printf '%-46s %14s %14s\n' "relaying raw tcp, client not reading ($M)" \
 	"$(col 1 "$T/mem.stall.tcp.edge")" "$(col 1 "$T/mem.stall.tcp.haproxy")"
 echo "# rates beside idle TLS + slowloris connections on another tunnel (held: edge $(cat "$T/held.edge"), haproxy $(cat "$T/held.haproxy")), medians of $RUNS, ${DUR}s each"
-printf '%-30s %10s %10s %6s | %10s %10s %6s\n' "figure" "edge alone" "loaded" "ratio" \
-	"hap alone" "loaded" "ratio"
+printf '%-24s %9s %9s %5s | %9s %9s %5s | %s\n' "figure" "edge alone" "loaded" "ratio" \
+	"hap alone" "loaded" "ratio" "CPU/unit alone -> loaded (edge; haproxy)"
 for row in ka big; do
 	name="keep-alive requests/s"
-	[ $row = big ] && name="TLS MB/s (1 MB bodies)"
+	unit="us/req"
+	[ $row = big ] && name="TLS MB/s (1 MB bodies)" && unit="ms/MB"
 	eb=$(col 1 "$T/$row.base.edge" | median)
 	el=$(col 1 "$T/$row.loaded.edge" | median)
 	hb=$(col 1 "$T/$row.base.haproxy" | median)
 	hl=$(col 1 "$T/$row.loaded.haproxy" | median)
-	printf '%-30s %10s %10s %6s | %10s %10s %6s\n' "$name" "$eb" "$el" "$(ratio "$el" "$eb")" \
-		"$hb" "$hl" "$(ratio "$hl" "$hb")"
+	printf '%-24s %9s %9s %5s | %9s %9s %5s | %s -> %s; %s -> %s %s\n' "$name" "$eb" "$el" \
+		"$(ratio "$el" "$eb")" "$hb" "$hl" "$(ratio "$hl" "$hb")" \
+		"$(col 2 "$T/$row.base.edge" | median)" "$(col 2 "$T/$row.loaded.edge" | median)" \
+		"$(col 2 "$T/$row.base.haproxy" | median)" "$(col 2 "$T/$row.loaded.haproxy" | median)" "$unit"
+	echo "#   ranges: edge $(col 1 "$T/$row.base.edge" | range) / $(col 1 "$T/$row.loaded.edge" | range)," \
+		"haproxy $(col 1 "$T/$row.base.haproxy" | range) / $(col 1 "$T/$row.loaded.haproxy" | range)"
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
