@@ -85,7 +85,9 @@ for px in edge haproxy; do
 	for kind in tls tcp; do
 		start_one $px
 		if [ $kind = tls ]; then p=$tp sni=$HOST; else p=$(tcp_port $px) sni=-; fi
-		curl -sf -o /dev/null --cacert "$T/ca.pem" --resolve "$HOST:$tp:127.0.0.1" "https://$HOST:$tp/small"
+		# A whole bulk transfer first: buffers a proxy keeps once used
+		# (the edge's scratch buffer, HAProxy's pools) are not counted.
+		curl -sf -o /dev/null --cacert "$T/ca.pem" --resolve "$HOST:$tp:127.0.0.1" "https://$HOST:$tp/big"
 		r0=$(rss_kb "$PID")
 		hold stall "$p" "$sni" "$M" stall /huge
 		m=$(held stall)
