@@ -10,14 +10,15 @@
 # per handshake) and both ratios burrow-edge/HAProxy (goal: rate >= 1.0,
 # CPU per unit <= 1.0).  BENCH_RUNS=N repeats the set (the two proxies
 # alternate which goes first) and prints medians with their ranges;
-# BENCH_SECONDS per figure (8).  BENCH_VERBOSE=1 prints every run.
+# BENCH_SECONDS per figure (8).  BENCH_VERBOSE=1 prints every run;
+# BENCH_ROWS picks rows (default "ka big hs tcp").
 source "$(dirname "$0")/edge_lib.bash"
 
 start_edge
 start_haproxy
 check_proxies
 
-ROWS="ka big hs tcp"
+ROWS=${BENCH_ROWS:-ka big hs tcp}
 row_name() {
 	case $1 in
 	ka) echo "keep-alive requests/s (3 B body)" ;;
