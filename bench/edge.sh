@@ -1,132 +1,85 @@
 #!/bin/bash
-# make bench-edge: burrow-edge against HAProxy, both terminating TLS with the
-# same certificate (ECDSA P-256 from a test CA) and relaying to the same
-# nginx backend, one worker each, measured with wrk on loopback:
-#   1. requests/s, keep-alive, small body
-#   2. throughput, keep-alive, 1 MB body
-#   3. new TLS handshakes/s (Connection: close, one request per connection)
-# Prints each figure and the ratio Burrow/HAProxy (goal: >= 1.0).
-set -u
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-T=$(mktemp -d /tmp/burrow-bench.XXXXXX)
-chmod 755 "$T"   # nginx workers run as www-data
-PIDS=""
-DUR=${BENCH_SECONDS:-8}
-CONNS=${BENCH_CONNS:-50}
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+# make bench-edge: burrow-edge against HAProxy (see bench/edge_lib.bash for
+# the set-up and the pinning), four figures, each proxy in turn:
+#   1. requests/s, keep-alive, 3-byte body (wrk -c50)
+#   2. MB/s, keep-alive, 1 MB bodies (wrk -c10)
+#   3. new TLS handshakes/s (Connection: close, one request each, -c50)
+#   4. MB/s through a raw tcp tunnel (--kind tcp; HAProxy in mode tcp
+#      without TLS), 1 MB bodies (wrk -c10)
+# For each: the rate, the proxy's CPU time per unit (per request, per MB,
+# per handshake) and both ratios burrow-edge/HAProxy (goal: rate >= 1.0,
+# CPU per unit <= 1.0).  BENCH_RUNS=N repeats the set (the two proxies
+# alternate which goes first) and prints medians with their ranges;
+# BENCH_SECONDS per figure (8).  BENCH_VERBOSE=1 prints every run;
+# BENCH_ROWS picks rows (default "ka big hs tcp").
+source "$(dirname "$0")/edge_lib.bash"
+
+start_edge
+start_haproxy
+check_proxies
+
+ROWS=${BENCH_ROWS:-ka big hs tcp}
+row_name() {
+	case $1 in
+	ka) echo "keep-alive requests/s (3 B body)" ;;
+	big) echo "TLS throughput MB/s (1 MB bodies)" ;;
+	hs) echo "new TLS handshakes/s" ;;
+	tcp) echo "raw tcp tunnel MB/s (1 MB bodies)" ;;
+	esac
 }
-trap cleanup EXIT
-port() {
-	while :; do
-		p=$(( ($(od -An -N2 -tu2 /dev/urandom) % 20000) + 30000 ))
-		ss -Htln | awk '{print $4}' | grep -q ":$p\$" || { echo "$p"; return; }
+row_unit() {
+	case $1 in
+	ka | hs) echo "us/req" ;;
+	big | tcp) echo "ms/MB" ;;
+	esac
+}
+# one ROW PROXY: one measurement, appended to $T/ROW.PROXY
+one() {
+	if [ "$2" = edge ]; then pid=$EDGE_PID tls=$EP tcp=$TCP_PORT; else pid=$HAP_PID tls=$HP tcp=$HTP; fi
+	case $1 in
+	ka) r=$(measure req "$pid" "https://$HOST:$tls/small" 50) ;;
+	big) r=$(measure mb "$pid" "https://$HOST:$tls/big" 10) ;;
+	hs) r=$(measure req "$pid" "https://$HOST:$tls/small" 50 -H "Connection: close") ;;
+	tcp) r=$(measure mb "$pid" "http://127.0.0.1:$tcp/big" 10) ;;
+	esac
+	echo "$r" >>"$T/$1.$2"
+	[ "${BENCH_VERBOSE:-0}" = 1 ] && printf '  run %d %-4s %-8s %s\n' "$run" "$1" "$2" "$r" >&2
+	case $r in *" 1") echo "bench: wrk reported errors for $1 through $2" >&2 ;; esac
+}
+
+echo "# burrow-edge vs HAProxy $(haproxy -v | head -1 | awk '{print $3}'), nginx backend," \
+	"wrk -t1, ${DUR}s per figure, $RUNS run(s); $(pin_note); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Warm both up (first-connection allocations, page cache) before counting.
+for p in "$EP" "$HP"; do
+	run_wrk "https://$HOST:$p/big" 10 1 >/dev/null
+done
+for run in $(seq "$RUNS"); do
+	for row in $ROWS; do
+		if [ $((run % 2)) = 1 ]; then
+			one "$row" edge
+			one "$row" haproxy
+		else
+			one "$row" haproxy
+			one "$row" edge
+		fi
 	done
-}
-wait_port() {
-	for _ in $(seq 100); do
-		ss -Htln | awk '{print $4}' | grep -q ":$1\$" && return 0
-		sleep 0.1
-	done
-	echo "bench: nothing listening on $1" >&2
-	tail -3 "$T"/*.err "$T"/*.log 2>/dev/null >&2
-	exit 1
-}
-for tool in wrk haproxy nginx openssl unshare; do
-	command -v "$tool" >/dev/null || { echo "bench: $tool missing (make deps)" >&2; exit 1; }
 done
 
-ZONE=w.modal.host
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-	-out "$T/ca.pem" -days 2 -subj "/CN=bench CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/leaf.key" \
-	-out "$T/leaf.csr" -subj "/CN=*.$ZONE" 2>/dev/null
-printf 'subjectAltName=DNS:*.%s,DNS:%s\n' "$ZONE" "$ZONE" >"$T/ext"
-openssl x509 -req -in "$T/leaf.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-	-out "$T/leaf.pem" -days 1 -extfile "$T/ext" 2>/dev/null
-cat "$T/leaf.pem" "$T/leaf.key" >"$T/haproxy.pem"
-
-mkdir -p "$T/www"
-echo "ok" >"$T/www/small"
-head -c 1048576 /dev/zero >"$T/www/big"
-NG=$(port)
-cat >"$T/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $T/nginx.pid;
-error_log $T/nginx.err;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 1000000;
-	server { listen 127.0.0.1:$NG; root $T/www; }
-}
-NGINX
-nginx -c "$T/nginx.conf" -e "$T/nginx.err" 2>/dev/null &
-PIDS="$PIDS $!"
-wait_port "$NG"
-
-export BURROW_DB="$T/burrow.db"
-"$ROOT/bin/burrow" init >/dev/null
-"$ROOT/bin/burrow" cert import "$ZONE" --chain "$T/leaf.pem" --key "$T/leaf.key" >/dev/null
-HOST=$("$ROOT/bin/burrow" tunnel create --target "127.0.0.1:$NG" --json | jq -r .hostname)
-EP=$(port)
-"$ROOT/bin/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EP" --log "$T/edge.log" &
-PIDS="$PIDS $!"
-HP=$(port)
-cat >"$T/haproxy.cfg" <<HAP
-global
-	nbthread 1
-	maxconn 4096
-	log stderr local0 err
-defaults
-	mode tcp
-	timeout connect 10s
-	timeout client 300s
-	timeout server 300s
-frontend tls
-	bind 127.0.0.1:$HP ssl crt $T/haproxy.pem alpn http/1.1
-	default_backend web
-backend web
-	server nginx 127.0.0.1:$NG
-HAP
-haproxy -f "$T/haproxy.cfg" -db 2>"$T/haproxy.err" &
-PIDS="$PIDS $!"
-wait_port "$EP"
-wait_port "$HP"
-curl -sf --cacert "$T/ca.pem" --resolve "$HOST:$EP:127.0.0.1" "https://$HOST:$EP/small" >/dev/null ||
-	{ echo "bench: no answer through burrow-edge" >&2; cat "$T/edge.log" >&2; curl -sS --cacert "$T/ca.pem" --resolve "$HOST:$EP:127.0.0.1" "https://$HOST:$EP/small"; exit 1; }
-curl -sf --cacert "$T/ca.pem" --resolve "$HOST:$HP:127.0.0.1" "https://$HOST:$HP/small" >/dev/null ||
-	{ echo "bench: no answer through haproxy" >&2; exit 1; }
-
-# wrk resolves the tunnel's name itself: give it a private /etc/hosts in a
-# mount namespace of its own (the machine's file is left alone).
-printf '127.0.0.1 localhost %s\n' "$HOST" >"$T/hosts"
-run_wrk() { # PORT PATH CONNS [wrk args...]
-	p=$1 path=$2 c=$3
-	shift 3
-	unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" \
-		wrk -t1 -c"$c" -d"${DUR}s" "$@" "https://$HOST:$p$path" 2>&1
-}
-rps() { awk '/^Requests\/sec/ {print $2}'; }
-tput() { # Transfer/sec in MB
-	awk '/^Transfer\/sec/ { v=$2; u=substr(v, length(v)-1); n=v+0;
-		if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n/=1048576; printf "%.1f\n", n }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
-echo "# burrow-edge vs HAProxy $(haproxy -v | head -1 | awk '{print $3}'), TLS termination, nginx backend, wrk -t1, ${DUR}s each"
-e1=$(run_wrk "$EP" /small "$CONNS" | rps)
-h1=$(run_wrk "$HP" /small "$CONNS" | rps)
-e2=$(run_wrk "$EP" /big 10 | tput)
-h2=$(run_wrk "$HP" /big 10 | tput)
-e3=$(run_wrk "$EP" /small "$CONNS" -H "Connection: close" | rps)
-h3=$(run_wrk "$HP" /small "$CONNS" -H "Connection: close" | rps)
-printf '%-34s %12s %12s %8s\n' "measure" "burrow-edge" "haproxy" "ratio"
-printf '%-34s %12s %12s %8s\n' "requests/s (keep-alive, 3 B)" "$e1" "$h1" "$(ratio "$e1" "$h1")"
-printf '%-34s %12s %12s %8s\n' "throughput MB/s (1 MB body)" "$e2" "$h2" "$(ratio "$e2" "$h2")"
-printf '%-34s %12s %12s %8s\n' "new TLS handshakes/s" "$e3" "$h3" "$(ratio "$e3" "$h3")"
+col() { awk -v f="$1" '{print $f}' "$2"; }
+printf '%-34s %18s %18s %6s | %14s %14s %6s | %s\n' "figure (median, range)" "burrow-edge" \
+	"haproxy" "ratio" "edge CPU/unit" "hap CPU/unit" "ratio" "busy% e/h"
+for row in $ROWS; do
+	er=$(col 1 "$T/$row.edge" | median)
+	hr=$(col 1 "$T/$row.haproxy" | median)
+	ec=$(col 2 "$T/$row.edge" | median)
+	hc=$(col 2 "$T/$row.haproxy" | median)
+	eb=$(col 3 "$T/$row.edge" | median)
+	hb=$(col 3 "$T/$row.haproxy" | median)
+	printf '%-34s %8s %9s %8s %9s %6s | %8s %5s %8s %5s %6s | %s/%s\n' "$(row_name "$row")" \
+		"$er" "$(col 1 "$T/$row.edge" | range)" "$hr" "$(col 1 "$T/$row.haproxy" | range)" \
+		"$(ratio "$er" "$hr")" "$ec" "$(row_unit "$row")" "$hc" "$(row_unit "$row")" \
+		"$(ratio "$ec" "$hc")" "$eb" "$hb"
+done
+echo "# CPU/unit ranges: $(for row in $ROWS; do printf '%s edge %s hap %s; ' "$row" \
+	"$(col 2 "$T/$row.edge" | range)" "$(col 2 "$T/$row.haproxy" | range)"; done)"
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -9,7 +9,6 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "tunnels/conn.h"
-#include "tunnels/tls_io.h"
 
 const char *
 edge_conn_peer(const struct edge_conn *c)
@@ -102,18 +101,20 @@ destroy(struct edge_conn *c)
 		e->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->client_rd != NULL)
-		event_free(c->client_rd);
-	if (c->client_wr != NULL)
-		event_free(c->client_wr);
+	if (c->client_ev != NULL)
+		event_free(c->client_ev);
 	SSL_free(c->ssl);
 	if (c->fd >= 0)
 		evutil_closesocket(c->fd);
+	target_drop(c);
 	if (c->cin != NULL)
 		evbuffer_free(c->cin);
 	if (c->cout != NULL)
 		evbuffer_free(c->cout);
-	target_drop(c);
+	if (c->tin != NULL)
+		evbuffer_free(c->tin);
+	if (c->tout != NULL)
+		evbuffer_free(c->tout);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->tunnel != NULL) {
@@ -169,11 +170,14 @@ conn_free(struct edge_conn *c)
 		destroy(c);
 }
 
+/* Also the spare pipes: this runs last, from edge_free (and at the drain
+ * timeout, just before the loop ends). */
 void
 edge_conn_close_all(struct edge *e)
 {
 	while (e->conns != NULL)
 		destroy(e->conns);
+	splice_pool_free(e);
 }
 
 /* Sends what is queued for the client, then closes. */
@@ -211,6 +215,11 @@ conn_new(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa)
 	}
 	c->edge = e;
 	c->fd = fd;
+	c->tfd = -1;
+	/* Readiness comes from the events (the first one at once if the
+	 * client has already sent something). */
+	c->tio.fd = fd;
+	c->tio.writable = 1;
 	c->hs_want = c->rd_want = EV_READ;
 	c->wr_want = EV_WRITE;
 	if (sa->sa_family == AF_INET6) {
@@ -229,12 +238,13 @@ conn_new(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa)
 	e->nconns++;
 	conn_touch(c);
 	c->timer = evtimer_new(e->base, timer_cb, c);
-	c->client_rd = event_new(e->base, fd, EV_READ | EV_PERSIST, client_io, c);
-	c->client_wr = event_new(e->base, fd, EV_WRITE | EV_PERSIST, client_io, c);
+	/* Edge-triggered, read and write: registered once for the
+	 * connection's life (conn.h). */
+	c->client_ev = event_new(e->base, fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
+	    client_event, c);
 	c->cin = evbuffer_new();
 	c->cout = evbuffer_new();
-	if (c->timer == NULL || c->client_rd == NULL || c->client_wr == NULL || c->cin == NULL ||
-	    c->cout == NULL) {
+	if (c->timer == NULL || c->client_ev == NULL || c->cin == NULL || c->cout == NULL) {
 		destroy(c);
 		return NULL;
 	}
@@ -258,6 +268,10 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		return;
 	conn_hold(c);
 	if (tcp_tunnel != NULL) {
+		if (event_add(c->client_ev, NULL) != 0) {
+			conn_free(c);
+			goto out;
+		}
 		if (edge_conn_bind(c, tcp_tunnel) != BURROW_OK) {
 			log_warn("tunnel %s: connection limit (%d) reached, %s refused",
 			    tcp_tunnel->hostname, e->cfg.max_conns_per_tunnel, c->peer);
@@ -267,16 +281,22 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		}
 		goto out;
 	}
-	if ((c->ssl = SSL_new(e->default_ctx)) == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+	if ((c->ssl = SSL_new(e->default_ctx)) == NULL ||
+	    tls_io_init(&c->tio, c->ssl, fd) != BURROW_OK) {
 		conn_free(c);
 		goto out;
 	}
 	SSL_set_app_data(c->ssl, c);
-	tls_io_setup(c->ssl);
 	SSL_set_accept_state(c->ssl);
 	c->state = CONN_HANDSHAKE;
 	conn_set_deadline(c, "TLS handshake", e->cfg.handshake_ms);
+	/* The TLS listeners accept once the ClientHello is in
+	 * (TCP_DEFER_ACCEPT, listen.c), so registering reports it at once.
+	 * Not handshaking here: the listener accepts until the queue is
+	 * empty, and a handshake per accept would keep every other
+	 * connection waiting while clients keep connecting. */
+	if (event_add(c->client_ev, NULL) != 0)
+		conn_free(c);
 out:
-	client_arm(c);
 	conn_release(c);
 }

@@ -10,11 +10,15 @@
  *             timeouts, free (conn.h: the connection's private interface)
  *   client.c  the client side: TLS handshake, reads, writes, readiness
  *   target.c  the target side: connect, reads, writes, failures
- *   relay.c   bytes between them: back-pressure, half-close
+ *   relay.c   bytes between them: the pumps (write-through), back-pressure,
+ *             half-close
+ *   splice.c  raw tcp tunnels kernel to kernel: splice(2) through a pooled
+ *             pipe per direction, falling back to the copying pump
  *   http_relay.c  connect-token tunnels: every request through the gate,
  *             every response through the tracker (http_track.h)
  *   tls_io.c  the client side's TLS driver: SSL_do_handshake, SSL_read and
- *             SSL_write on the socket, read-ahead (no bufferevent_openssl)
+ *             SSL_write through its own socket BIO (MSG_MORE batches,
+ *             edge-triggered readiness), read-ahead (no bufferevent_openssl)
  *   gate.c    connect tokens: signing keys, and the gate every request
  *             head passes (gate.h; http_relay.c drives it)
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
@@ -42,10 +46,22 @@
 
 #define EDGE_LISTEN_MAX 8
 #define EDGE_KEYS_MAX 16
-/* Bytes one direction may queue before its reader is paused. */
-#define EDGE_HIGH_WATER (256 * 1024)
-/* Most bytes one read of either socket, or one write callback, moves. */
-#define EDGE_IO_CHUNK (128 * 1024)
+/* Bytes the buffered path (connect-token tunnels: cin, tin) holds per
+ * direction before its reader is paused; more than a whole request head
+ * (HTTP_HEAD_MAX), which the gate must see at once. */
+#define EDGE_HIGH_WATER (64 * 1024)
+/* Most bytes one read takes from a socket (so the most a queue can hold:
+ * relay.c): four full TLS records. */
+#define EDGE_READ_MAX (64 * 1024)
+/* Most bytes one peek of a bulk transfer moves (the scratch buffer's
+ * size): fewer, larger reads of the target mean fewer window updates, each
+ * of which wakes the target. */
+#define EDGE_IO_CHUNK (256 * 1024)
+/* Most bytes one direction of one connection moves per loop turn, so one
+ * fast transfer cannot starve the others. */
+#define EDGE_BURST (256 * 1024)
+/* Spare pipes kept for splice (splice.c); more are closed. */
+#define EDGE_PIPES_SPARE 64
 /* Default of edge_config.fresh_ms. */
 #define EDGE_FRESH_MS 5
 
@@ -117,8 +133,10 @@ struct edge {
 	int nkeys;
 	int keys_loaded;
 	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
-	/* Where reads of either side land before they are queued: one read
-	 * of up to EDGE_IO_CHUNK, then a copy sized to what arrived (conn.c). */
+	struct edge_pipe *pipes;   /* spare pipes (splice.c) */
+	int npipes;
+	/* Where reads of either side land before they are written on to the
+	 * other side (relay.c); only what it does not take is queued. */
 	unsigned char scratch[EDGE_IO_CHUNK];
 };
 

@@ -136,8 +136,7 @@ refuse(struct edge_conn *c, struct gate_out *out, int in_body)
 	if (in_body) {
 		c->hr->cut = 1;
 		relay_to_target(c, c->hr->to_target);
-		if (!c->dead && c->target != NULL && !c->target_shut &&
-		    evbuffer_get_length(bufferevent_get_output(c->target)) == 0)
+		if (!c->dead && c->tfd >= 0 && !c->target_shut && relay_to_target_pending(c) == 0)
 			target_shut(c);
 	}
 	if (!c->dead)
@@ -197,10 +196,9 @@ http_relay_client(struct edge_conn *c)
 		}
 	}
 out:
-	if (!c->dead && c->target != NULL && !c->target_shut)
+	/* The client is read on by the pump that called (relay.c). */
+	if (!c->dead && c->tfd >= 0 && !c->target_shut)
 		relay_to_target(c, hr->to_target);
-	else if (!c->dead)
-		client_arm(c);
 }
 
 /* The response stream has ended (the last response is out, or ours): the
@@ -210,11 +208,9 @@ end_responses(struct edge_conn *c)
 {
 	gate_end(&c->hr->gate);
 	evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
-	c->target_eof = 1;
-	target_set_reading(c, 0);
-	if (c->target != NULL && !c->target_shut) {
-		evbuffer_drain(bufferevent_get_output(c->target),
-		    evbuffer_get_length(bufferevent_get_output(c->target)));
+	c->target_eof = 1;   /* the pumps read it no more */
+	if (c->tfd >= 0 && !c->target_shut) {
+		evbuffer_drain(c->tout, evbuffer_get_length(c->tout));
 		target_shut(c);
 	}
 	if (evbuffer_get_length(c->cout) == 0 && !c->client_shut)
@@ -259,7 +255,7 @@ void
 http_relay_target(struct edge_conn *c)
 {
 	struct http_relay *hr = c->hr;
-	struct evbuffer *in = c->target != NULL ? bufferevent_get_input(c->target) : NULL;
+	struct evbuffer *in = c->tfd >= 0 ? c->tin : NULL;
 	struct http_track_out out;
 	char *page;
 	size_t len;
@@ -311,7 +307,7 @@ http_relay_target(struct edge_conn *c)
 	if (evbuffer_get_length(c->cin) > 0)
 		http_relay_client(c);
 	if (!c->dead && c->client_eof && hr->gate.state == GATE_SWITCHED && !c->target_shut &&
-	    evbuffer_get_length(bufferevent_get_output(c->target)) == 0)
+	    relay_to_target_pending(c) == 0)
 		target_shut(c);
 }
 

@@ -5,8 +5,11 @@
  * and go.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -50,6 +53,7 @@ bind_one(struct edge *e, const char *addr, evconnlistener_cb cb, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct evconnlistener *l;
+	int one = 1;
 
 	if (netaddr_parse_listen(addr, &ss, &len) != BURROW_OK) {
 		log_error("listen address '%s' is not ADDR:PORT", addr);
@@ -58,15 +62,20 @@ bind_one(struct edge *e, const char *addr, evconnlistener_cb cb, void *arg)
 	l = evconnlistener_new_bind(e->base, cb, arg,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, BACKLOG,
 	    (struct sockaddr *)&ss, (int)len);
-	if (l != NULL)
-		evconnlistener_set_error_cb(l, accept_error);
+	if (l == NULL)
+		return NULL;
+	evconnlistener_set_error_cb(l, accept_error);
+	/* Accepted sockets inherit TCP_NODELAY: without it the last
+	 * segment of a response waits for the ACK of the one before, and
+	 * the client delays that ACK by up to 40 ms. */
+	setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return l;
 }
 
 int
 edge_listen_tls(struct edge *e)
 {
-	int i;
+	int i, defer = e->cfg.handshake_ms / 1000 > 0 ? e->cfg.handshake_ms / 1000 : 1;
 
 	for (i = 0; i < e->cfg.nlisten; i++) {
 		e->tls[i] = bind_one(e, e->cfg.listen[i], tls_accept, e);
@@ -74,6 +83,11 @@ edge_listen_tls(struct edge *e)
 			log_error("cannot listen on %s: %s", e->cfg.listen[i], strerror(errno));
 			return BURROW_ERR_IO;
 		}
+		/* TLS clients speak first: accept once the ClientHello is in,
+		 * so the handshake starts at once (conn.c) and a connection
+		 * that never sends one waits in the kernel, not here. */
+		setsockopt(evconnlistener_get_fd(e->tls[i]), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+		    sizeof(defer));
 		e->ntls++;
 		log_info("TLS listener on %s", e->cfg.listen[i]);
 	}

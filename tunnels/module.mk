@@ -9,3 +9,20 @@ FUZZ_TARGETS += edge_http_head edge_gate edge_token edge_sni
 .PHONY: bench-edge
 bench-edge: deps all
 	bash bench/edge.sh
+
+# make bench-edge-idle: memory per idle and per relaying connection, and the
+# rates under 10,000 idle TLS connections plus slowloris (bench/edge_idle.sh).
+.PHONY: bench-edge-idle
+bench-edge-idle: deps all $(BUILD)/bench/edge_conns
+	BUILD=$(BUILD) bash bench/edge_idle.sh
+
+# The connection holder those benchmarks use (bench/edge_conns.c).
+$(BUILD)/bench/edge_conns: bench/edge_conns.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# make bench-edge-callgrind: user-space instructions per unit under
+# callgrind, burrow-edge beside HAProxy (stable on a loaded machine).
+.PHONY: bench-edge-callgrind
+bench-edge-callgrind: deps all
+	bash bench/edge_callgrind.sh

@@ -68,10 +68,10 @@ out=$(curl_edge "$h2" --http2 -w '%{http_version}' "https://$h2:$EDGE_PORT/index
 same "curl --http2 speaks h2 end to end with an h2 server" "hello through the edge
 2" "$out"
 alpn=$(echo | openssl s_client -connect "127.0.0.1:$EDGE_PORT" -servername "$h2" -alpn h2,http/1.1 \
-	2>/dev/null | grep -i '^ALPN protocol')
+	2>/dev/null | grep -ai '^ALPN protocol')
 same "the edge selects h2 for an h2 tunnel" "ALPN protocol: h2" "$alpn"
 alpn=$(echo | openssl s_client -connect "127.0.0.1:$EDGE_PORT" -servername "$host" -alpn h2,http/1.1 \
-	2>/dev/null | grep -i '^ALPN protocol')
+	2>/dev/null | grep -ai '^ALPN protocol')
 same "and http/1.1 for a tls tunnel" "ALPN protocol: http/1.1" "$alpn"
 
 stop "$EDGE_PID"

@@ -2,7 +2,9 @@
  * test_edge_tls_io.c: the edge's non-blocking TLS driver over a real
  * socketpair, against an OpenSSL client: several records arriving at once
  * all come out of one tls_io_read (read-ahead must not strand a record in
- * OpenSSL's buffer), large writes go out whole, both EOF kinds are EOF.
+ * OpenSSL's buffer), large writes go out whole, a record blocked in a
+ * write from one buffer goes out from another (the edge's write-through),
+ * the readiness flags follow what the socket did, both EOF kinds are EOF.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 struct pair {
 	SSL_CTX *sctx, *cctx;
 	SSL *server, *client;
+	struct tls_io io;   /* the server's driver */
 	int fd[2];
 };
 
@@ -69,9 +72,8 @@ pair_open(struct pair *p)
 	p->cctx = SSL_CTX_new(TLS_client_method());
 	p->server = SSL_new(p->sctx);
 	p->client = SSL_new(p->cctx);
-	SSL_set_fd(p->server, p->fd[0]);
+	assert_int_equal(tls_io_init(&p->io, p->server, p->fd[0]), 0);
 	SSL_set_fd(p->client, p->fd[1]);
-	tls_io_setup(p->server);
 	SSL_set_accept_state(p->server);
 	SSL_set_connect_state(p->client);
 	for (i = 0; i < 100 && !(sdone && cdone); i++) {
@@ -83,7 +85,7 @@ pair_open(struct pair *p)
 				assert_int_equal(SSL_get_error(p->client, r), SSL_ERROR_WANT_READ);
 		}
 		if (!sdone) {
-			enum tls_io_status st = tls_io_handshake(p->server);
+			enum tls_io_status st = tls_io_handshake(&p->io);
 			sdone = st == TLS_IO_OK;
 			if (!sdone)
 				assert_int_equal(st, TLS_IO_WANT_READ);
@@ -133,10 +135,11 @@ test_records_at_once(void **state)
 	assert_int_equal(SSL_write(p.client, "/ HTTP/1.1\r\n", 12), 12);
 	assert_int_equal(SSL_write(p.client, "\r\n", 2), 2);
 	do {
-		st = tls_io_read(p.server, buf + got, sizeof(buf) - got, &more);
+		st = tls_io_read(&p.io, buf + got, sizeof(buf) - got, &more);
 		got += more;
 	} while (st == TLS_IO_OK);
 	assert_int_equal(st, TLS_IO_WANT_READ);
+	assert_false(p.io.readable);
 	assert_int_equal(got, 18);
 	assert_memory_equal(buf, "GET / HTTP/1.1\r\n\r\n", 18);
 	/* Nothing left anywhere: not in the socket, not in OpenSSL. */
@@ -156,10 +159,10 @@ test_small_room(void **state)
 	pair_open(&p);
 	assert_int_equal(SSL_write(p.client, "abcdef", 6), 6);
 	/* A full buffer is OK (come back with room), the rest follows. */
-	assert_int_equal(tls_io_read(p.server, buf, 4, &got), TLS_IO_OK);
+	assert_int_equal(tls_io_read(&p.io, buf, 4, &got), TLS_IO_OK);
 	assert_int_equal(got, 4);
 	assert_true(SSL_has_pending(p.server));
-	assert_int_equal(tls_io_read(p.server, buf, 4, &got), TLS_IO_WANT_READ);
+	assert_int_equal(tls_io_read(&p.io, buf, 4, &got), TLS_IO_WANT_READ);
 	assert_int_equal(got, 2);
 	assert_memory_equal(buf, "ef", 2);
 	pair_close(&p);
@@ -181,13 +184,51 @@ test_write_large(void **state)
 	/* In pieces shorter than a record: written as full records. */
 	for (i = 0; i < sizeof(big); i += 1000)
 		evbuffer_add(out, big + i, 1000);
-	while ((st = tls_io_write(p.server, out)) == TLS_IO_WANT_WRITE)
+	while ((st = tls_io_write_buffer(&p.io, out)) == TLS_IO_WANT_WRITE)
 		got += client_read_all(&p, back + got, sizeof(back) - got);
 	assert_int_equal(st, TLS_IO_OK);
 	assert_int_equal(evbuffer_get_length(out), 0);
 	got += client_read_all(&p, back + got, sizeof(back) - got);
 	assert_int_equal(got, sizeof(big));
 	assert_memory_equal(back, big, sizeof(big));
+	evbuffer_free(out);
+	pair_close(&p);
+}
+
+/* The edge writes a read of the target straight from its scratch buffer;
+ * what the socket does not take, the blocked record first, moves to the
+ * queue and is retried from there. */
+static void
+test_write_through_then_queue(void **state)
+{
+	static unsigned char big[300000], back[300000];
+	struct evbuffer *out = evbuffer_new();
+	struct pair p;
+	size_t i, done, got = 0;
+	enum tls_io_status st;
+
+	(void)state;
+	pair_open(&p);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)(i * 13 + 1);
+	st = tls_io_write(&p.io, big, sizeof(big), &done);
+	/* More than a socketpair holds: blocked, and the flag says so. */
+	assert_int_equal(st, TLS_IO_WANT_WRITE);
+	assert_false(p.io.writable);
+	assert_true(done < sizeof(big));
+	evbuffer_add(out, big + done, sizeof(big) - done);
+	memset(big, 0, sizeof(big));   /* the first copy is gone */
+	p.io.writable = 1;
+	while ((st = tls_io_write_buffer(&p.io, out)) == TLS_IO_WANT_WRITE) {
+		got += client_read_all(&p, back + got, sizeof(back) - got);
+		p.io.writable = 1;
+	}
+	assert_int_equal(st, TLS_IO_OK);
+	got += client_read_all(&p, back + got, sizeof(back) - got);
+	assert_int_equal(got, sizeof(back));
+	for (i = 0; i < sizeof(back); i++)
+		if (back[i] != (unsigned char)(i * 13 + 1))
+			fail_msg("byte %zu differs", i);
 	evbuffer_free(out);
 	pair_close(&p);
 }
@@ -205,11 +246,11 @@ test_eof(void **state)
 	assert_int_equal(SSL_write(p.client, "bye", 3), 3);
 	SSL_shutdown(p.client);
 	/* Both records came in one read(2): the data and the EOF at once. */
-	assert_int_equal(tls_io_read(p.server, buf, sizeof(buf), &got), TLS_IO_EOF);
+	assert_int_equal(tls_io_read(&p.io, buf, sizeof(buf), &got), TLS_IO_EOF);
 	assert_int_equal(got, 3);
 	assert_memory_equal(buf, "bye", 3);
 	/* Our close_notify may still go out: half-close. */
-	tls_io_shutdown(p.server);
+	tls_io_shutdown(&p.io);
 	pair_close(&p);
 
 	/* A TCP close without close_notify is an EOF too, not an error. */
@@ -219,7 +260,7 @@ test_eof(void **state)
 	client_read_all(&p, buf, sizeof(buf));
 	close(p.fd[1]);
 	p.fd[1] = -1;
-	assert_int_equal(tls_io_read(p.server, buf, sizeof(buf), &got), TLS_IO_EOF);
+	assert_int_equal(tls_io_read(&p.io, buf, sizeof(buf), &got), TLS_IO_EOF);
 	pair_close(&p);
 }
 
@@ -236,7 +277,7 @@ test_write_to_closed_peer(void **state)
 	p.fd[1] = -1;
 	evbuffer_add(out, "x", 1);
 	/* EPIPE is an error to close on, never a wait (it would spin). */
-	st = tls_io_write(p.server, out);
+	st = tls_io_write_buffer(&p.io, out);
 	assert_int_equal(st, TLS_IO_ERROR);
 	evbuffer_free(out);
 	pair_close(&p);
@@ -249,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_records_at_once),
 		cmocka_unit_test(test_small_room),
 		cmocka_unit_test(test_write_large),
+		cmocka_unit_test(test_write_through_then_queue),
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_write_to_closed_peer),
 	};
