@@ -260,13 +260,21 @@ tickets_crypt(struct edge_tls *t, unsigned char *name, unsigned char *iv,
 }
 
 /* Runs on the connection's zone context (tickets are sealed and opened
- * after client_hello switched to it); every context carries the keys. */
+ * after client_hello switched to it); every context carries the keys.
+ * A TLS 1.3 resumption always asks for a fresh ticket (2): clients use a
+ * TLS 1.3 ticket once (RFC 8446 C.4), so without one a client that
+ * reconnects, as wrk and OpenSSL's s_client -reconnect do, alternates full
+ * and resumed handshakes. */
 static int
 ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
           EVP_MAC_CTX *hctx, int enc)
 {
-	return tickets_crypt(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ex_index), name, iv,
-	    cctx, hctx, enc);
+	int rc = tickets_crypt(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ex_index), name,
+	    iv, cctx, hctx, enc);
+
+	if (!enc && rc == 1 && SSL_version(ssl) == TLS1_3_VERSION)
+		rc = 2;
+	return rc;
 }
 
 static void
