@@ -55,9 +55,9 @@ endef
 # $(call program,NAME,MAIN_SOURCE,ARCHIVES): bin/NAME from its main file.
 define program
 PROGRAMS += bin/$(1)
-bin/$(1): $$(BUILD)/$(2:.c=.o) $(3) $$(BURROW_LIBS)
+bin/$(1): $$(BUILD)/$(2:.c=.o) $(3) $$(BURROW_LIBS) bin/.build
 	@mkdir -p bin
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter-out bin/.build,$$^) $$(LDLIBS)
 endef
 
 # common/ and the store: every program links them, last.
@@ -83,6 +83,13 @@ $(BUILD)/.flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
 FORCE:
+
+# bin/ holds the programs of whichever build ran last: bin/.build names it,
+# and changes (relinking every program) when the other build runs, so an
+# ASan binary never survives a plain make, nor the reverse.
+bin/.build: FORCE
+	@mkdir -p bin
+	@echo '$(BUILD)' | cmp -s - $@ || echo '$(BUILD)' > $@
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(@D)
