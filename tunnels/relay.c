@@ -89,6 +89,14 @@ room_to_client(const struct edge_conn *c)
 	return c->hr != NULL ? q < EDGE_HIGH_WATER : q == 0;
 }
 
+/* What a read that stopped with st means for a pump: the source ended,
+ * failed, or has nothing more for now. */
+static enum pump_status
+stopped(enum tls_io_status st)
+{
+	return st == TLS_IO_EOF ? PUMP_EOF : st == TLS_IO_ERROR ? PUMP_ERROR : PUMP_IDLE;
+}
+
 /* ---- the copying pumps ---- */
 
 /* Client to target through the scratch buffer. */
@@ -108,12 +116,8 @@ copy_up(struct edge_conn *c, size_t budget)
 		if (got > 0 && target_send(c, buf, got) != 0)
 			return PUMP_ERROR;
 		moved += got;
-		if (st == TLS_IO_EOF)
-			return PUMP_EOF;
-		if (st == TLS_IO_ERROR)
-			return PUMP_ERROR;
 		if (st != TLS_IO_OK)
-			return PUMP_IDLE;
+			return stopped(st);
 	}
 	return PUMP_IDLE;
 }
@@ -133,7 +137,7 @@ peek_down(struct edge_conn *c, unsigned char *buf, size_t *moved)
 
 	st = target_peek(c, buf, want, &got);
 	if (got == 0)
-		return st == TLS_IO_EOF ? PUMP_EOF : st == TLS_IO_ERROR ? PUMP_ERROR : PUMP_IDLE;
+		return stopped(st);
 	if (client_write_through(c, buf, got, &done) != 0 || target_discard(c, done) != 0)
 		return PUMP_ERROR;
 	*moved += done;
@@ -178,12 +182,8 @@ copy_down(struct edge_conn *c, size_t budget)
 		moved += got;
 		if ((c->bulk_down = got == EDGE_READ_MAX))
 			c->peek_len = relay_to_client_pending(c) > 0 ? TLS_IO_RECORD : EDGE_IO_CHUNK;
-		if (st == TLS_IO_EOF)
-			return PUMP_EOF;
-		if (st == TLS_IO_ERROR)
-			return PUMP_ERROR;
 		if (st != TLS_IO_OK)
-			return PUMP_IDLE;
+			return stopped(st);
 	}
 	return PUMP_IDLE;
 }
@@ -208,12 +208,10 @@ buffered_up(struct edge_conn *c, size_t budget)
 			relay_client_read(c);
 		if (c->dead)
 			return PUMP_ERROR;
-		if (st == TLS_IO_EOF)
-			return PUMP_EOF;
-		if (st == TLS_IO_ERROR)
-			return PUMP_ERROR;
+		if (st != TLS_IO_OK)
+			return stopped(st);
 		/* OK: cin reached its bound; go on if that made room. */
-		if (st != TLS_IO_OK || !client_can_read(c) ||
+		if (!client_can_read(c) ||
 		    evbuffer_get_length(c->cin) + relay_to_target_pending(c) >= EDGE_HIGH_WATER)
 			return PUMP_IDLE;
 		if (moved >= budget)
@@ -237,11 +235,9 @@ buffered_down(struct edge_conn *c, size_t budget)
 			relay_target_read(c);
 		if (c->dead)
 			return PUMP_ERROR;
-		if (st == TLS_IO_EOF)
-			return PUMP_EOF;
-		if (st == TLS_IO_ERROR)
-			return PUMP_ERROR;
-		if (st != TLS_IO_OK || !c->t_readable ||
+		if (st != TLS_IO_OK)
+			return stopped(st);
+		if (!c->t_readable ||
 		    evbuffer_get_length(c->tin) + relay_to_client_pending(c) >= EDGE_HIGH_WATER)
 			return PUMP_IDLE;
 		if (moved >= budget)
