@@ -5,7 +5,7 @@
 #   2. MB/s, keep-alive, 1 MB bodies (wrk -c10)
 #   3. new TLS handshakes/s (Connection: close, one request each, -c50)
 #   4. MB/s through a raw tcp tunnel (--kind tcp; HAProxy in mode tcp
-#      without TLS), 1 MB bodies (wrk -c10)
+#      without TLS, splicing as the edge does), 1 MB bodies (wrk -c10)
 # For each: the rate, the proxy's CPU time per unit (per request, per MB,
 # per handshake) and both ratios burrow-edge/HAProxy (goal: rate >= 1.0,
 # CPU per unit <= 1.0).  BENCH_RUNS=N repeats the set (the two proxies

@@ -141,6 +141,9 @@ cat >"$T/haproxy.cfg" <<HAP
 global
 	nbthread 1
 	maxconn $MAXCONN
+	# Pipes for splicing (tcp frontend): 2 descriptors each beside the
+	# 2 per connection; the default (maxconn / 4) would not fit the limit.
+	maxpipes 50
 	log stderr local0 err
 defaults
 	mode tcp
@@ -152,6 +155,10 @@ frontend tls
 	default_backend web
 frontend tcp
 	bind 127.0.0.1:$HTP
+	# HAProxy at its best on raw tcp: kernel to kernel, as the edge splices
+	# tcp tunnels (splice-auto did not engage here: 1.12 ms/MB, as without).
+	option splice-request
+	option splice-response
 	default_backend web
 backend web
 	server nginx 127.0.0.1:$NG
