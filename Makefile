@@ -11,6 +11,7 @@
 #                   for FUZZ_SECONDS (600); make check runs them
 #                   deterministically (tests/fuzz/README.md)
 #   make bench      run the benchmarks beside their real peers
+#   make install    install programs, man pages, systemd units (PREFIX, DESTDIR)
 
 CC       ?= cc
 PKGS     := ldns libevent libevent_openssl openssl libcurl jansson sqlite3
@@ -134,6 +135,72 @@ bench: bench-dns bench-edge bench-acme bench-exit
 
 clean:
 	rm -rf build bin
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the CLI in $(BINDIR), the
+# daemons in $(SBINDIR), a man page for each program, the systemd units and
+# the sysusers.d entry of the user they run as, the example configuration and
+# the operators' documents.  Man pages and units are made from man/ and
+# deploy/systemd/*.in with this PREFIX's paths.  Only what this tree builds
+# is installed (a unit and a page for each program in $(PROGRAMS)); make
+# uninstall removes exactly those files.  Creating the user is left to
+# systemd-sysusers (or the Debian package), not done at install time.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/burrow
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# /usr keeps its configuration in /etc (FHS 3.7); other prefixes their own.
+SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+
+DAEMONS       := $(filter-out burrow,$(notdir $(PROGRAMS)))
+MAN_PAGES     := build/man/burrow.1 $(DAEMONS:%=build/man/%.8)
+UNIT_FILES    := $(DAEMONS:%=build/systemd/%.service) \
+                 build/systemd/burrow-domain-verify.service
+UNIT_STATIC   := deploy/systemd/burrow-domain-verify.timer
+EXAMPLE_FILES := $(sort $(wildcard deploy/examples/*.env))
+DOC_FILES     := README.md deploy/DOMAINS.md docs/proxies.md
+INSTALL_SUBST := s|@BINDIR@|$(BINDIR)|g;s|@SBINDIR@|$(SBINDIR)|g;$\
+                 s|@SYSCONFDIR@|$(SYSCONFDIR)|g;s|@DOCDIR@|$(DOCDIR)|g;$\
+                 s|@UNITDIR@|$(UNITDIR)|g
+
+# The paths substituted last time: a new PREFIX remakes every page and unit.
+build/install.paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(INSTALL_SUBST)' | cmp -s - $@ || echo '$(INSTALL_SUBST)' > $@
+build/man/%: man/% build/install.paths
+	@mkdir -p $(@D)
+	sed -e '$(INSTALL_SUBST)' $< > $@.tmp && mv $@.tmp $@
+build/systemd/%: deploy/systemd/%.in build/install.paths
+	@mkdir -p $(@D)
+	sed -e '$(INSTALL_SUBST)' $< > $@.tmp && mv $@.tmp $@
+
+.PHONY: man units install uninstall
+man: $(MAN_PAGES)
+units: $(UNIT_FILES)
+
+install: all $(MAN_PAGES) $(UNIT_FILES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 bin/burrow $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(DAEMONS:%=bin/%) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 build/man/burrow.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(DAEMONS:%=build/man/%.8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(UNIT_FILES) $(UNIT_STATIC) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 deploy/burrow.sysusers $(DESTDIR)$(SYSUSERSDIR)/burrow.conf
+	install -m 0644 $(EXAMPLE_FILES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/burrow $(DAEMONS:%=$(DESTDIR)$(SBINDIR)/%) \
+	    $(DESTDIR)$(MANDIR)/man1/burrow.1 $(DAEMONS:%=$(DESTDIR)$(MANDIR)/man8/%.8) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNIT_FILES) $(UNIT_STATIC))) \
+	    $(DESTDIR)$(SYSUSERSDIR)/burrow.conf \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLE_FILES))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
