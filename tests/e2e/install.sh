@@ -8,9 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 cd "$E2E_ROOT"
 
-# The build bin/ holds now (plain or SANITIZE=1): install must not relink it.
+# The build make check runs (tests/run.sh sets BUILD), else the one bin/ holds:
+# make install must not relink bin/ with the other one.
 build_flags=()
-[ "$(cat bin/.build 2>/dev/null)" = build/asan ] && build_flags=(SANITIZE=1)
+[ "${BUILD:-$(cat bin/.build 2>/dev/null)}" = build/asan ] && build_flags=(SANITIZE=1)
 mk() { make -s --no-print-directory "${build_flags[@]}" "$@"; }
 
 STAGE=$T_DIR/stage
