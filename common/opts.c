@@ -70,7 +70,7 @@ opts_format_duration(long d, enum opts_unit unit, char *out, size_t outsz)
 	long ms = d * (long)unit;
 	size_t i = NUNITS - 1;
 
-	while (i > 0 && (ms == 0 || ms % units[i].ms != 0))
+	while (i > 0 && (ms == 0 ? units[i].ms != (long)unit : ms % units[i].ms != 0))
 		i--;
 	snprintf(out, outsz, "%ld%s", ms / units[i].ms, units[i].suffix);
 }

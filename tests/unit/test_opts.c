@@ -96,6 +96,8 @@ test_format_duration(void **state)
 	assert_string_equal(buf, "90s");
 	opts_format_duration(0, OPTS_MS, buf, sizeof(buf));
 	assert_string_equal(buf, "0ms");
+	opts_format_duration(0, OPTS_S, buf, sizeof(buf));
+	assert_string_equal(buf, "0s");
 }
 
 static void
