@@ -7,8 +7,9 @@
  *   burrow-acme [options] key-rollover      change the account key
  *   burrow-acme [options] revoke ZONE       revoke the zone's certificate
  *
- * Options go before or after the verb ("--" ends them).  Once the log is
- * open (--log FILE) every failure goes through it, so the file has them all.
+ * Options go before or after the verb ("--" ends them).  A malformed
+ * command line is one line on stderr and exit 2; once the log is open (--log
+ * FILE) every failure goes through it, so the file has them all.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -270,6 +271,13 @@ main(int argc, char **argv)
 	}
 	if (check_verb(argv[optind], argc - optind - 1) != BURROW_OK)
 		return 2;
+	/* Zone names are part of the command line: malformed is exit 2. */
+	for (i = optind + 1; i < argc; i++) {
+		if (names_canonical(argv[i], 0, canon) != BURROW_OK) {
+			fprintf(stderr, "burrow-acme: '%s' is not a zone name\n", argv[i]);
+			return 2;
+		}
+	}
 	if ((m.run.account.eab_kid == NULL) != (m.run.account.eab_mac == NULL)) {
 		fprintf(stderr, "burrow-acme: --eab-kid and --eab-hmac-key go together\n");
 		return 2;

@@ -187,8 +187,8 @@ ok "a missing store is logged, not printed" acme_logged "$T_DIR/a3.log" "cannot 
 (cd "$EMPTY" && runs "$BIN/burrow-acme" --log "$T_DIR/a4.log" account)
 ok "no directory given nor remembered: logged" acme_logged "$T_DIR/a4.log" "no --directory given"
 (cd "$EMPTY" && runs "$BIN/burrow-acme" --log "$T_DIR/a5.log" --directory "$URL" -- issue --bad..)
-same "after --, '--bad..' is a zone operand, refused (1)" "1" "$(status)"
-ok "  and logged" acme_logged "$T_DIR/a5.log" "'--bad..' is not a zone name"
+same "after --, '--bad..' is a zone operand, malformed (2)" "2" "$(status)"
+ok "  said in one line" one_line burrow-acme "'--bad..' is not a zone name"
 (cd "$EMPTY" && runs "$BIN/burrow-acme" --log "$T_DIR/a6.log" --directory "$URL" revoke \
 	w.modal.host)
 ok "a failed revoke is logged" acme_logged "$T_DIR/a6.log" "w.modal.host: "
