@@ -165,8 +165,8 @@ opts_duration(const char *opt, const char *arg, enum opts_unit unit, int min, in
 		opts_format_duration(min, unit, lo, sizeof(lo));
 		opts_format_duration(max, unit, hi, sizeof(hi));
 		snprintf(what, sizeof(what), "a duration from %s to %s (a number of %s, or "
-		    "with a unit: 500ms, 30s, 5m, 1h, 1d)", lo, hi,
-		    unit == OPTS_MS ? "milliseconds" : "seconds");
+		    "with a unit: %s)", lo, hi, unit == OPTS_MS ? "milliseconds" : "seconds",
+		    unit == OPTS_MS ? "500ms, 30s, 5m, 1h" : "30s, 5m, 1h, 1d");
 		return opts_bad(opt, arg, what);
 	}
 	*out = (int)v;
