@@ -172,7 +172,7 @@ UNIT_FILES    := $(DAEMONS:%=build/systemd/%.service) \
                  build/systemd/burrow-domain-verify.service
 UNIT_STATIC   := deploy/systemd/burrow-domain-verify.timer
 EXAMPLE_FILES := $(sort $(wildcard deploy/examples/*.env))
-DOC_FILES     := README.md deploy/DOMAINS.md docs/proxies.md
+DOC_FILES     := README.md deploy/DOMAINS.md $(sort $(wildcard docs/*.md))
 INSTALL_SUBST := s|@BINDIR@|$(BINDIR)|g;s|@SBINDIR@|$(SBINDIR)|g;$\
                  s|@SYSCONFDIR@|$(SYSCONFDIR)|g;s|@DOCDIR@|$(DOCDIR)|g;$\
                  s|@UNITDIR@|$(UNITDIR)|g

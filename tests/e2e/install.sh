@@ -32,7 +32,7 @@ expected() {
 	echo usr/lib/systemd/system/burrow-domain-verify.timer
 	echo usr/lib/sysusers.d/burrow.conf
 	for f in deploy/examples/*.env; do echo "usr/share/doc/burrow/examples/${f##*/}"; done
-	for f in README.md DOMAINS.md proxies.md; do echo "usr/share/doc/burrow/$f"; done
+	for f in README.md deploy/DOMAINS.md docs/*.md; do echo "usr/share/doc/burrow/${f##*/}"; done
 }
 same "installed files" "$(expected | sort)" \
 	"$(cd "$STAGE" && find . -type f -o -type l | sed 's|^\./||' | sort)"

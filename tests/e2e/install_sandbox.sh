@@ -12,7 +12,8 @@
 # burrow-dns answers on port 53, burrow-acme gets a certificate from Pebble
 # through it, burrow-edge serves that certificate on port 443, burrow-exit
 # builds its WireGuard interface and nftables table and answers /connect,
-# and 'burrow domain verify --all' (the timer's unit) stores its result.
+# 'burrow domain verify --all' (the timer's unit) stores its result, and
+# burrow-api (where built) makes a tunnel that burrow-dns then serves.
 # First, checks that the sandbox is real: what it forbids fails.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_ROOT/tests/e2e/acme_tools/pebble_lib.sh"
@@ -129,7 +130,7 @@ echo "hello from the backend" >"$T_DIR/index.html"
 start backend ip netns exec "$NS" python3 -m http.server "$BACKEND" --bind 127.0.0.1 --directory "$T_DIR"
 H2=$(B tunnel create --target 127.0.0.1:$BACKEND --json | jq -r .hostname)
 in_ns curl -fsS --cacert "$PEBBLE_CA" -o "$T_DIR/root.pem" "$PEBBLE_MGMT/roots/0"
-start edge "$T_DIR/sandbox" burrow-edge.service "$BIN/burrow-edge" --db $DB --listen 127.0.0.1:443
+start edge "$T_DIR/sandbox" burrow-edge.service "$BIN/burrow-edge" --db $DB --listen 127.0.0.1
 EDGE_PID=$LAST_PID
 ok "burrow-edge relays https://$H2/ with the ACME certificate" wait_for 30 sh -c \
 	"ip netns exec $NS curl -fsS --cacert '$T_DIR/root.pem' --resolve $H2:443:127.0.0.1 https://$H2/index.html | grep -q 'hello from the backend'"
@@ -144,7 +145,10 @@ if command -v wg >/dev/null && command -v nft >/dev/null; then
 		$(declare -f B as_burrow); U=$U STATE=$STATE BIN=$BIN
 		B proxy create px --workspace ws --plan team >/dev/null &&
 		B proxy add-ip px 192.0.2.10 --node n1 >/dev/null"
-	ok "forwarding off in the fresh namespace" sh -c "[ \$(ip netns exec $NS cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
+	# A new namespace may copy the host's IPv4 setting: off, so the agent's
+	# own write is what turns it on.
+	ok "forwarding off in the namespace" sh -c "ip netns exec $NS sysctl -qw net.ipv4.ip_forward=0 \
+		net.ipv6.conf.all.forwarding=0 && [ \$(ip netns exec $NS cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
 	API=$(free_port)
 	start exit "$T_DIR/sandbox" burrow-exit.service "$BIN/burrow-exit" --db $DB --node n1 \
 		--listen 127.0.0.1:$API --ifprefix "$PFX" --poll-ms 100
@@ -178,11 +182,21 @@ same "domain verify --all exits 0 or 1 (SuccessExitStatus=1)" ok "$([ $rc -le 1 
 ok "its check is stored" sh -c "$(declare -f B as_burrow); U=$U STATE=$STATE BIN=$BIN
 	B domain show sandbox-customer.test --json | jq -e '.checked_at != \"\" and .checked_at != null' >/dev/null"
 
+# burrow-api: no capability; a tunnel made through it resolves at burrow-dns.
 if [ -x "$BIN/burrow-api" ] && [ -f "$UNITS/burrow-api.service" ]; then
 	APIP=$(free_port)
+	KEYA=$(B apikey create --workspace ws --json | jq -r .key)
 	start api "$T_DIR/sandbox" burrow-api.service "$BIN/burrow-api" --db $DB --listen 127.0.0.1:$APIP
-	ok "burrow-api answers HTTP under its unit" wait_for 30 sh -c \
-		"ip netns exec $NS curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$APIP/ | grep -q '^[2-4]'"
+	API_PID=$LAST_PID
+	ok "burrow-api answers GET /v1/ under its unit" wait_for 30 sh -c \
+		"ip netns exec $NS curl -fsS http://127.0.0.1:$APIP/v1/ | grep -q burrow-api"
+	same "burrow-api runs as the unit's user with no capability" "$U 0000000000000000 1 2" \
+		"$(status $API_PID Uid) $(status $API_PID CapEff) $(status $API_PID NoNewPrivs) $(status $API_PID Seccomp)"
+	H3=$(in_ns curl -fsS -H "Authorization: Bearer $KEYA" \
+		-d '{"sandbox": "sb-1", "target": "127.0.0.1:9", "kind": "tls", "lease_seconds": 600}' \
+		"http://127.0.0.1:$APIP/v1/tunnels" | jq -r .hostname)
+	ok "POST /v1/tunnels: its name resolves at burrow-dns" wait_for 30 sh -c \
+		"ip netns exec $NS dig +short @127.0.0.1 '$H3' A | grep -qx 127.0.0.1"
 else
 	echo "ok - burrow-api under its unit # SKIP burrow-api is not built on this branch"
 fi
