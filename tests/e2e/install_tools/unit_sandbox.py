@@ -2,7 +2,10 @@
 """unit_sandbox.py: run a command under the restrictions a systemd unit file
 asks for, as far as they can be had without systemd as PID 1.
 
-    unit_sandbox.py UNIT --uid N --state DIR [--runtime DIR] -- CMD...
+    unit_sandbox.py UNIT --uid N --state DIR [--runtime DIR] [--keep DIR]... -- CMD...
+
+--keep DIR stays visible (read-only) at its path whatever the unit hides
+(PrivateTmp=, ProtectHome=): the tree the programs under test come from.
 
 Reproduced from the unit's [Service] section:
   mount namespace: ProtectSystem=strict (every mount read-only), the
@@ -39,6 +42,27 @@ CLONE_NEWNS = 0x00020000
 NS_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | \
     0x20000000 | 0x40000000 | 0x00000080  # mnt cgroup uts ipc user pid net time
 libc = ctypes.CDLL(None, use_errno=True)
+SYS_OPEN_TREE, SYS_MOVE_MOUNT = 428, 429          # x86_64, Linux 5.2
+OPEN_TREE_CLONE, AT_RECURSIVE, AT_FDCWD = 1, 0x8000, -100
+MOVE_MOUNT_F_EMPTY_PATH = 4
+
+
+def detach_copy(path):
+    """A detached copy of the mount tree at path (open_tree(2)), as an fd."""
+    fd = libc.syscall(SYS_OPEN_TREE, AT_FDCWD, path.encode(),
+                      OPEN_TREE_CLONE | AT_RECURSIVE | os.O_CLOEXEC)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "open_tree(%s)" % path)
+    return fd
+
+
+def attach(fd, path):
+    """Mounts a detached tree at path (move_mount(2)), making path first."""
+    os.makedirs(path, exist_ok=True)
+    if libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, path.encode(),
+                    MOVE_MOUNT_F_EMPTY_PATH) != 0:
+        raise OSError(ctypes.get_errno(), "move_mount(%s)" % path)
+    os.close(fd)
 
 
 def parse_unit(path):
@@ -83,10 +107,11 @@ def mountpoints():
         return [ln.split()[4].replace("\\040", " ") for ln in f]
 
 
-def setup_mounts(unit, state, runtime):
+def setup_mounts(unit, state, runtime, keep):
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
     sh("mount", "--make-rprivate", "/")
+    kept = [(p, os.stat(p), detach_copy(p)) for p in keep]
     writable = []
     # A scratch tmpfs for what the sandbox builds (the new /dev).
     scratch = "/var/lib"
@@ -140,7 +165,9 @@ def setup_mounts(unit, state, runtime):
     if yes(unit, "ProtectHome"):
         for d in ("/home", "/root", "/run/user"):
             if os.path.isdir(d):
-                sh("mount", "-t", "tmpfs", "-o", "ro,mode=0755", "tmpfs", d)
+                # Read-only with everything else below; writable until the
+                # kept trees have their mount points.
+                sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", d)
     hide = last(unit, "ProtectProc", "default")
     subset = last(unit, "ProcSubset", "all")
     if hide != "default" or subset != "all":
@@ -161,6 +188,16 @@ def setup_mounts(unit, state, runtime):
         for d in ("/lib/modules", "/usr/lib/modules"):
             if os.path.isdir(d) and not os.path.islink(d):
                 sh("mount", "-t", "tmpfs", "-o", "ro,mode=0755", "tmpfs", d)
+    for path, st, fd in kept:
+        try:
+            now = os.stat(path)
+            hidden = (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino)
+        except FileNotFoundError:
+            hidden = True
+        if hidden:
+            attach(fd, path)
+        else:
+            os.close(fd)
     # ProtectSystem=strict: everything read-only but the writable paths and
     # the API file systems (/dev, /proc; /sys only with ProtectKernelTunables).
     if last(unit, "ProtectSystem") != "strict":
@@ -296,7 +333,7 @@ def main():
         if plan:
             load_seccomp(json.loads(plan))
         os.execvp(cmd[0], cmd)
-    unit_path, uid, state, runtime = opts[0], None, None, None
+    unit_path, uid, state, runtime, keep = opts[0], None, None, None, []
     it = iter(opts[1:])
     for o in it:
         if o == "--uid":
@@ -305,6 +342,8 @@ def main():
             state = next(it)
         elif o == "--runtime":
             runtime = next(it)
+        elif o == "--keep":
+            keep.append(os.path.realpath(next(it)))
     if uid is None or state is None:
         sys.exit("unit_sandbox: --uid and --state are required")
     unit = parse_unit(unit_path)
@@ -312,7 +351,7 @@ def main():
     if plan is not None:
         os.environ["UNIT_SANDBOX_SECCOMP"] = json.dumps(plan)
     try:
-        setup_mounts(unit, state, runtime)
+        setup_mounts(unit, state, runtime, keep)
     except (OSError, RuntimeError) as e:
         sys.exit("unit_sandbox: %s" % e)
     # /usr/bin/python3: ProtectHome= may hide another interpreter.
