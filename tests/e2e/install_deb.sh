@@ -27,6 +27,8 @@ ok "dpkg-buildpackage -us -uc -b" sh -c "cd '$SRC' && DEB_BUILD_OPTIONS=parallel
 	dpkg-buildpackage -us -uc -b >'$T_DIR/build.log' 2>&1 || { tail -40 '$T_DIR/build.log'; exit 1; }"
 deb=$(ls "$T_DIR"/src/burrow_*_*.deb 2>/dev/null | head -1)
 ok "a burrow .deb" test -f "$deb"
+same "its version is the tree's (VERSION, debian/changelog)" "$(cat VERSION)" \
+	"$(dpkg-deb -f "$deb" Version 2>&1)"
 
 # What the package holds: the same files as make install PREFIX=/usr.
 daemons=$(cd bin 2>/dev/null && ls burrow-* | sort)
@@ -73,7 +75,7 @@ echo "user $(id -u burrow >/dev/null && echo yes)"
 echo "store dir $(stat -c '%U %a' /var/lib/burrow)"
 echo "enabled $(systemctl is-enabled burrow-dns.service burrow-edge.service \
 	burrow-acme.service burrow-exit.service burrow-domain-verify.timer 2>/dev/null | sort -u | tr '\n' ' ')"
-echo "cli $(burrow --help 2>&1 | head -1)"
+echo "cli $(burrow --version 2>&1)"
 echo "man $(man -w burrow-dns)"
 dpkg -P burrow >/dev/null
 echo "purged $(test -e /var/lib/burrow || test -e /usr/sbin/burrow-dns || echo clean)"
@@ -93,7 +95,7 @@ same "dpkg -i: postinst made the user burrow" "user yes" "$(grep '^user' "$T_DIR
 same "dpkg -i: store directory owned by burrow, 0700" "store dir burrow 700" \
 	"$(grep '^store dir' "$T_DIR/dpkg.out")"
 same "dpkg -i: units installed disabled" "enabled disabled " "$(grep '^enabled' "$T_DIR/dpkg.out")"
-same "dpkg -i: CLI runs" "cli usage:" "$(grep '^cli' "$T_DIR/dpkg.out")"
+same "dpkg -i: CLI runs" "cli burrow $(cat VERSION)" "$(grep '^cli' "$T_DIR/dpkg.out")"
 same "dpkg -i: man burrow-dns found" "man /usr/share/man/man8/burrow-dns.8.gz" \
 	"$(grep '^man' "$T_DIR/dpkg.out")"
 same "dpkg -P: store and programs gone" "purged clean" "$(grep '^purged' "$T_DIR/dpkg.out")"
