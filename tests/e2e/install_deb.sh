@@ -5,7 +5,9 @@
 # and it installs and purges for real: dpkg -i inside a mount namespace
 # whose root is an overlay of this machine's (every write lands in the
 # test's folder), where postinst must create the user burrow and its 0700
-# store directory and leave the units disabled, and purge removes them.
+# store directory and leave the units disabled, the packaged burrow-dns must
+# answer as that user under its packaged unit's restrictions, and purge
+# removes them.
 . "$(dirname "$0")/lib.sh"
 cd "$E2E_ROOT"
 
@@ -72,11 +74,33 @@ cat >"$T_DIR/in-root.sh" <<'EOF'
 set -e
 dpkg -i /tmp/burrow.deb >/dev/null
 echo "user $(id -u burrow >/dev/null && echo yes)"
+echo "uid $(id -u burrow)"
 echo "store dir $(stat -c '%U %a' /var/lib/burrow)"
 echo "enabled $(systemctl is-enabled burrow-dns.service burrow-edge.service \
 	burrow-acme.service burrow-exit.service burrow-domain-verify.timer 2>/dev/null | sort -u | tr '\n' ' ')"
 echo "cli $(burrow --version 2>&1)"
 echo "man $(man -w burrow-dns)"
+# The packaged burrow-dns, as the user postinst made, under its packaged
+# unit's restrictions (install_tools/unit_sandbox.py), on port 53 of a
+# network namespace of its own.
+runuser -u burrow -- burrow init --db /var/lib/burrow/burrow.db --zone w.deb.test \
+	--ns ns1.w.deb.test --edge-ipv4 127.0.0.1 >/dev/null
+unshare -n sh -c '
+	ip link set lo up
+	python3 /tmp/tool/unit_sandbox.py /lib/systemd/system/burrow-dns.service \
+		--uid "$(id -u burrow)" --state /var/lib/burrow --keep /tmp/tool -- \
+		/usr/sbin/burrow-dns --db /var/lib/burrow/burrow.db --listen 127.0.0.1:53 \
+		>/tmp/dns.log 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 300 ] && ! dig +short +time=1 +tries=1 @127.0.0.1 w.deb.test SOA | grep -qv "^;"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "packaged dns $(dig +short @127.0.0.1 w.deb.test SOA | grep -cv "^;") $(awk "/^Uid:/ {print \$2}" /proc/$pid/status)"
+	kill $pid
+	wait $pid
+	cat /tmp/dns.log >&2'
 dpkg -P burrow >/dev/null
 echo "purged $(test -e /var/lib/burrow || test -e /usr/sbin/burrow-dns || echo clean)"
 EOF
@@ -89,7 +113,9 @@ unshare -m --propagation private sh -c '
 	mount -t tmpfs tmpfs "$M/run"
 	mount -t tmpfs tmpfs "$M/tmp"
 	cp "$2/burrow.deb" "$2/in-root.sh" "$M/tmp/"
-	chroot "$M" sh /tmp/in-root.sh' _ "$OV" "$T_DIR" >"$T_DIR/dpkg.out" 2>&1
+	mkdir "$M/tmp/tool" && cp "$3" "$M/tmp/tool/"
+	chroot "$M" sh /tmp/in-root.sh' _ "$OV" "$T_DIR" "$E2E_ROOT/tests/e2e/install_tools/unit_sandbox.py" \
+	>"$T_DIR/dpkg.out" 2>&1
 sed 's/^/# /' "$T_DIR/dpkg.out"
 same "dpkg -i: postinst made the user burrow" "user yes" "$(grep '^user' "$T_DIR/dpkg.out")"
 same "dpkg -i: store directory owned by burrow, 0700" "store dir burrow 700" \
@@ -98,6 +124,8 @@ same "dpkg -i: units installed disabled" "enabled disabled " "$(grep '^enabled' 
 same "dpkg -i: CLI runs" "cli burrow $(cat VERSION)" "$(grep '^cli' "$T_DIR/dpkg.out")"
 same "dpkg -i: man burrow-dns found" "man /usr/share/man/man8/burrow-dns.8.gz" \
 	"$(grep '^man' "$T_DIR/dpkg.out")"
+same "the packaged burrow-dns answers as burrow under its packaged unit" \
+	"packaged dns 1 $(grep '^uid ' "$T_DIR/dpkg.out" | cut -d' ' -f2)" "$(grep '^packaged dns' "$T_DIR/dpkg.out")"
 same "dpkg -P: store and programs gone" "purged clean" "$(grep '^purged' "$T_DIR/dpkg.out")"
 same "this machine untouched" "$host_before" \
 	"$(id burrow 2>&1; ls /usr/sbin/burrow-dns /var/lib/burrow 2>&1)"

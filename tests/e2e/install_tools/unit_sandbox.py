@@ -112,21 +112,25 @@ def setup_mounts(unit, state, runtime, keep):
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
     sh("mount", "--make-rprivate", "/")
     kept = [(p, os.stat(p), detach_copy(p)) for p in keep]
+    # Copies taken first: the state may itself live under /var/lib.
+    state_dirs = " ".join(unit.get("StateDirectory", [])).split()
+    state_fds = [detach_copy(state) for _ in state_dirs]
+    runtime_dirs = " ".join(unit.get("RuntimeDirectory", [])).split()
+    if runtime_dirs and runtime is None:
+        raise RuntimeError("the unit has RuntimeDirectory=: give --runtime")
+    runtime_fds = [detach_copy(runtime) for _ in runtime_dirs]
     writable = []
-    # A scratch tmpfs for what the sandbox builds (the new /dev).
+    # /var/lib is a scratch tmpfs holding the StateDirectory= (as the unit
+    # sees nothing else writable there) and what the sandbox builds (/dev).
     scratch = "/var/lib"
     sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", scratch)
-    for name in " ".join(unit.get("StateDirectory", [])).split():
+    for name, fd in zip(state_dirs, state_fds):
         target = os.path.join("/var/lib", name)
-        os.makedirs(target, exist_ok=True)
-        sh("mount", "--bind", state, target)
+        attach(fd, target)
         writable.append(target)
-    for name in " ".join(unit.get("RuntimeDirectory", [])).split():
-        if runtime is None:
-            raise RuntimeError("the unit has RuntimeDirectory=: give --runtime")
+    for name, fd in zip(runtime_dirs, runtime_fds):
         target = os.path.join("/run", name)
-        os.makedirs(target, exist_ok=True)
-        sh("mount", "--bind", runtime, target)
+        attach(fd, target)
         writable.append(target)
     if yes(unit, "PrivateDevices"):
         dev = os.path.join(scratch, ".dev")
