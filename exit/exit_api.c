@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "db/store.h"
+#include "db/store_apikey.h"
 #include "db/store_proxy.h"
 #include "exit/exit_api.h"
 #include "exit/exit_client.h"
@@ -161,7 +162,7 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 		return reply_error(reply, 401, "Authorization is not 'Bearer TOKEN'");
 	/* The store compares SHA-256 digests, never the token itself, so the
 	 * lookup's timing says nothing about a token's bytes. */
-	rc = store_proxy_token_check(a->store, authorization + 7, workspace);
+	rc = store_apikey_check(a->store, authorization + 7, workspace);
 	if (rc == BURROW_ERR_REFUSED)
 		return reply_error(reply, 401, "unknown or revoked bearer token");
 	if (rc != BURROW_OK)
