@@ -80,6 +80,7 @@ tunnel_create(int argc, char **argv)
 	unsigned long lease = 0;
 	struct netaddr_hostport target;
 	struct store_tunnel_spec spec;
+	struct store_tunnel_place place = { NULL, 0 };
 	struct store_tunnel t;
 	struct store *s = NULL;
 	int rc;
@@ -102,7 +103,7 @@ tunnel_create(int argc, char **argv)
 	if (a.sandbox != NULL && (a.sandbox[0] == '\0' || a.workspace == NULL))
 		return cli_usage("--sandbox needs a name and --workspace");
 	spec.zone = a.zone;
-	spec.sandbox = a.sandbox;
+	place.sandbox = a.sandbox;
 	spec.expires_at = lease != 0 ? (int64_t)time(NULL) + (int64_t)lease : 0;
 	spec.target_host = target.host;
 	spec.target_port = target.port;
@@ -110,7 +111,7 @@ tunnel_create(int argc, char **argv)
 	spec.connect_token = a.connect_token;
 	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
 		return rc;
-	rc = store_tunnel_create(s, &spec, &t);
+	rc = store_tunnel_put(s, &spec, &place, (int64_t)time(NULL), &t, NULL);
 	if (rc != BURROW_OK)
 		rc = cli_store_error(s, rc);
 	else if (c.json)

@@ -160,7 +160,11 @@ struct store_tunnel_spec {
 	int connect_token;
 	const char *workspace;   /* may be NULL */
 	int64_t expires_at;      /* unix seconds, 0: never */
-	const char *sandbox;     /* may be NULL; needs a workspace */
+};
+
+/* What a runtime adds to a spec (store_tunnel_put). */
+struct store_tunnel_place {
+	const char *sandbox;     /* may be NULL; needs the spec's workspace */
 	int max_per_workspace;   /* 0: no limit */
 };
 
@@ -172,13 +176,14 @@ struct store_tunnel_spec {
 int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                         struct store_tunnel *out);
 
-/* store_tunnel_create(), idempotent for a sandbox: if the workspace's
- * sandbox already has a live tunnel to this target, *out gets it and
+/* store_tunnel_create() into place->sandbox (place may be NULL),
+ * idempotent for a sandbox: if the workspace's sandbox already has a live tunnel to this target, *out gets it and
  * *created (may be NULL) is 0; one with another kind, zone or connect_token
  * is BURROW_ERR_EXISTS, and an expired one is replaced.  With
  * max_per_workspace, a workspace holding that many tunnels gets
  * BURROW_ERR_LIMIT.  now is the clock the lease is read against. */
-int store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec, int64_t now,
+int store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec,
+                     const struct store_tunnel_place *place, int64_t now,
                      struct store_tunnel *out, int *created);
 
 /* 1 if t has a lease that ran out at or before now, else 0. */

@@ -146,8 +146,8 @@ resolve_zone(struct store *s, const char *zone, struct store_zone *z)
 /* Inserts one tunnel under a fresh label; *collided if the name was taken. */
 static int
 insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
-              const struct store_zone *z, uint16_t port, char *hostname,
-              int *collided)
+              const char *sandbox, const struct store_zone *z, uint16_t port,
+              char *hostname, int *collided)
 {
 	static const char sql[] =
 	    "INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, "
@@ -178,8 +178,7 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 10, spec->expires_at);
-	sqlite3_bind_text(stmt, 11, spec->sandbox != NULL ? spec->sandbox : "", -1,
-	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, sandbox, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (rc == SQLITE_DONE)
@@ -203,11 +202,6 @@ check_spec(struct store *s, const struct store_tunnel_spec *spec)
 		    spec->target_host != NULL ? spec->target_host : "");
 	if (spec->workspace != NULL && strlen(spec->workspace) >= 64)
 		return store_fail(s, BURROW_ERR_INVALID, "workspace name too long");
-	if (spec->sandbox != NULL && spec->sandbox[0] != '\0' &&
-	    (spec->workspace == NULL || spec->workspace[0] == '\0'))
-		return store_fail(s, BURROW_ERR_INVALID, "a sandbox needs a workspace");
-	if (spec->sandbox != NULL && strlen(spec->sandbox) >= 64)
-		return store_fail(s, BURROW_ERR_INVALID, "sandbox name too long");
 	if (spec->expires_at < 0)
 		return store_fail(s, BURROW_ERR_INVALID, "negative expiry");
 	/* Connect tokens are checked in HTTP requests; a tcp tunnel carries
@@ -220,14 +214,14 @@ check_spec(struct store *s, const struct store_tunnel_spec *spec)
 
 /* The workspace's tunnel count against its limit, inside the transaction. */
 static int
-check_limit(struct store *s, const struct store_tunnel_spec *spec)
+check_limit(struct store *s, const struct store_tunnel_spec *spec, int max)
 {
 	static const char sql[] = "SELECT count(*) FROM tunnels WHERE workspace = ?";
 	sqlite3_stmt *stmt;
 	int64_t n = 0;
 	int rc;
 
-	if (spec->max_per_workspace <= 0)
+	if (max <= 0)
 		return BURROW_OK;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
@@ -239,7 +233,7 @@ check_limit(struct store *s, const struct store_tunnel_spec *spec)
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_ROW)
 		return store_sql_error(s, rc, "count tunnels");
-	if (n >= spec->max_per_workspace)
+	if (n >= max)
 		return store_fail(s, BURROW_ERR_LIMIT, "workspace %s has %lld tunnels, its limit",
 		    spec->workspace != NULL ? spec->workspace : "", (long long)n);
 	return BURROW_OK;
@@ -249,7 +243,7 @@ check_limit(struct store *s, const struct store_tunnel_spec *spec)
  * holds it. */
 static int
 find_sandbox_target(struct store *s, const struct store_tunnel_spec *spec,
-                    struct store_tunnel *t, int *found)
+                    const char *sandbox, struct store_tunnel *t, int *found)
 {
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
@@ -262,7 +256,7 @@ find_sandbox_target(struct store *s, const struct store_tunnel_spec *spec,
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	sqlite3_bind_text(stmt, 1, spec->workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, spec->sandbox, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, sandbox, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, spec->target_host, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 4, spec->target_port);
 	rc = sqlite3_step(stmt);
@@ -278,16 +272,16 @@ find_sandbox_target(struct store *s, const struct store_tunnel_spec *spec,
 /* A retried create: the live tunnel it made before is the answer, one that
  * asked for something else a conflict, an expired one goes first. */
 static int
-reuse_existing(struct store *s, const struct store_tunnel_spec *spec,
+reuse_existing(struct store *s, const struct store_tunnel_spec *spec, const char *sandbox,
                const struct store_zone *z, int64_t now, struct store_tunnel *t,
                int *reused)
 {
 	int rc, found;
 
 	*reused = 0;
-	if (spec->sandbox == NULL || spec->sandbox[0] == '\0')
+	if (sandbox[0] == '\0')
 		return BURROW_OK;
-	if ((rc = find_sandbox_target(s, spec, t, &found)) != BURROW_OK || !found)
+	if ((rc = find_sandbox_target(s, spec, sandbox, t, &found)) != BURROW_OK || !found)
 		return rc;
 	if (store_tunnel_expired(t, now))
 		return store_tunnel_remove(s, t->hostname);
@@ -295,35 +289,49 @@ reuse_existing(struct store *s, const struct store_tunnel_spec *spec,
 	    t->connect_token != (spec->connect_token ? 1 : 0))
 		return store_fail(s, BURROW_ERR_EXISTS,
 		    "sandbox %s already has tunnel %s to this target with other settings",
-		    spec->sandbox, t->hostname);
+		    sandbox, t->hostname);
 	*reused = 1;
 	return BURROW_OK;
 }
 
+static int
+check_place(struct store *s, const struct store_tunnel_spec *spec, const char *sandbox)
+{
+	if (sandbox[0] != '\0' && (spec->workspace == NULL || spec->workspace[0] == '\0'))
+		return store_fail(s, BURROW_ERR_INVALID, "a sandbox needs a workspace");
+	if (strlen(sandbox) >= 64)
+		return store_fail(s, BURROW_ERR_INVALID, "sandbox name too long");
+	return BURROW_OK;
+}
+
 int
-store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec, int64_t now,
+store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec,
+                 const struct store_tunnel_place *place, int64_t now,
                  struct store_tunnel *out, int *created)
 {
+	const char *sandbox = place != NULL && place->sandbox != NULL ? place->sandbox : "";
+	int max = place != NULL ? place->max_per_workspace : 0;
 	struct store_zone z;
 	struct store_tunnel old;
 	char hostname[NAMES_MAX + 1];
 	uint16_t port = 0;
 	int rc, attempt, collided = 1, reused = 0;
 
-	if ((rc = check_spec(s, spec)) != BURROW_OK)
+	if ((rc = check_spec(s, spec)) != BURROW_OK ||
+	    (rc = check_place(s, spec, sandbox)) != BURROW_OK)
 		return rc;
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	if ((rc = resolve_zone(s, spec->zone, &z)) != BURROW_OK)
 		goto out;
-	if ((rc = reuse_existing(s, spec, &z, now, &old, &reused)) != BURROW_OK || reused)
+	if ((rc = reuse_existing(s, spec, sandbox, &z, now, &old, &reused)) != BURROW_OK || reused)
 		goto out;
-	if ((rc = check_limit(s, spec)) != BURROW_OK)
+	if ((rc = check_limit(s, spec, max)) != BURROW_OK)
 		goto out;
 	if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
 		goto out;
 	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++)
-		if ((rc = insert_tunnel(s, spec, &z, port, hostname, &collided)) != BURROW_OK)
+		if ((rc = insert_tunnel(s, spec, sandbox, &z, port, hostname, &collided)) != BURROW_OK)
 			goto out;
 	if (collided)
 		rc = store_fail(s, BURROW_ERR_FULL, "no unique hostname after %d tries",
@@ -345,7 +353,7 @@ int
 store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                     struct store_tunnel *out)
 {
-	return store_tunnel_put(s, spec, (int64_t)time(NULL), out, NULL);
+	return store_tunnel_put(s, spec, NULL, (int64_t)time(NULL), out, NULL);
 }
 
 int
