@@ -4,6 +4,7 @@
 $(eval $(call subsystem,api))
 $(eval $(call program,burrow-api,api/api_main.c,$(api_LIB) $(tunnels_LIB)))
 
+FUZZ_TARGETS += api_body
 
 .PHONY: bench-api
 bench-api: deps all
