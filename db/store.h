@@ -58,6 +58,15 @@ int store_schema_version(struct store *s);
  * migration path).  Same ownership and errors as store_open(). */
 int store_open_at_version(const char *path, int version, struct store **out);
 
+/* ---- write-ahead log upkeep ---- */
+
+/* For a writer on a hot path, from another connection (db/wal.c): copies
+ * what it can of the log into the database without blocking readers
+ * or writers (a passive checkpoint); *log_frames and *copied (may be NULL)
+ * get the log's size and what is now in the database, in pages.  BURROW_OK
+ * also when another checkpoint was running. */
+int store_checkpoint(struct store *s, int *log_frames, int *copied);
+
 /* ---- settings ---- */
 
 /* Copies the value of key into out (size outsz), or def if unset.
