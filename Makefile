@@ -131,7 +131,7 @@ fuzz-check: deps fuzz-build
 
 # Every benchmark, each beside its real peer (NSD and Knot, HAProxy, lego,
 # plain WireGuard); each module.mk defines its own bench-NAME target.
-bench: bench-dns bench-edge bench-acme bench-exit
+bench: bench-dns bench-edge bench-acme bench-exit bench-api
 
 clean:
 	rm -rf build bin
