@@ -105,6 +105,12 @@ dns_query_parse(const uint8_t *pkt, size_t len, struct dns_query *q)
 	/* A response is never answered (RFC 1035 7.3; avoids reply loops). */
 	if (q->flags & DNS_FLAG_QR)
 		return DNS_PARSE_DROP;
+	/* The opcode first, as NSD does: an opcode we do not know may give the
+	 * rest of the message another layout (RFC 1035 4.1.1), so NOTIMP even
+	 * without a question.  NOTIFY is parsed as a query and refused below. */
+	if ((q->flags & DNS_OPCODE_MASK) != 0 &&
+	    (q->flags & DNS_OPCODE_MASK) != DNS_OPCODE_NOTIFY << 11)
+		return DNS_PARSE_NOTIMP;
 	qdcount = dns_get16(pkt + 4);
 	ancount = dns_get16(pkt + 6);
 	nscount = dns_get16(pkt + 8);
