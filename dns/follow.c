@@ -2,6 +2,8 @@
  * follow.c: follows the store's change log into the zone index, the IXFR
  * journal and the catalog zone; see server_internal.h.
  */
+#include <stdlib.h>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "dns/catalog.h"
@@ -25,6 +27,32 @@ journal_all(void *ctx)
 	ixfr_journal_note_all(srv->journal);
 }
 
+int
+follow_publish(struct dns_server *srv)
+{
+	struct zone_serials *p = srv->serials;
+	struct dns_zone_serial *fresh, *old;
+	size_t n = 0, i = 0;
+
+	for (struct dns_zone *z = zone_index_zones(srv->idx); z != NULL; z = z->next)
+		n++;
+	if ((fresh = calloc(n > 0 ? n : 1, sizeof(*fresh))) == NULL)
+		return BURROW_ERR_NOMEM;
+	for (struct dns_zone *z = zone_index_zones(srv->idx); z != NULL; z = z->next, i++) {
+		server_zone_text(z, fresh[i].name, sizeof(fresh[i].name));
+		fresh[i].serial = z->serial;
+	}
+	pthread_mutex_lock(&p->lock);
+	old = p->z;
+	p->z = fresh;
+	p->n = n;
+	pthread_mutex_unlock(&p->lock);
+	free(old);
+	atomic_store_explicit(&srv->stat_applied_seq, srv->seq, memory_order_relaxed);
+	atomic_store_explicit(&srv->stat_names, zone_index_count(srv->idx), memory_order_relaxed);
+	return BURROW_OK;
+}
+
 /* The store watch's reader (first thread): a cheap max(seq) first, so a
  * wake-up with nothing new never takes the workers' locks.  Returns 1 if
  * changes were applied, 0 if there were none, or an error. */
@@ -40,6 +68,7 @@ follow_changes(void *arg)
 		log_error("change log: %s", store_errmsg(srv->store));
 		return rc;
 	}
+	atomic_store_explicit(&srv->stat_store_seq, max, memory_order_relaxed);
 	if (max <= srv->seq)
 		return 0;
 	server_lock_all(srv);
@@ -54,6 +83,8 @@ follow_changes(void *arg)
 	if (rc != BURROW_OK)
 		log_error("applying changes after %lld: %s (%s); retrying",
 		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
+	if (follow_publish(srv) != BURROW_OK)
+		log_error("zone serials for the stats: out of memory");
 	secondaries_notify(srv, NULL, 0);
 	return rc != BURROW_OK ? rc : applied > 0;
 }

@@ -14,8 +14,8 @@
 #include "dns/notify.h"
 #include "dns/server_internal.h"
 
-static void
-zone_text(const struct dns_zone *z, char *out, size_t outsz)
+void
+server_zone_text(const struct dns_zone *z, char *out, size_t outsz)
 {
 	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, z->name_len, z->name);
 	char *str = rdf != NULL ? ldns_rdf2str(rdf) : NULL;
@@ -40,7 +40,7 @@ secondaries_notify(struct dns_server *srv, const struct xfr_secondary *sec, int 
 		if (!all && z->notified_serial == z->serial)
 			continue;
 		z->notified_serial = z->serial;
-		zone_text(z, text, sizeof(text));
+		server_zone_text(z, text, sizeof(text));
 		for (int i = 0; i < srv->acl.n; i++) {
 			const struct xfr_secondary *to = sec != NULL ? sec : &srv->acl.sec[i];
 			if (notify_sender_queue(srv->notify, to, z->name, z->name_len, text,

@@ -43,13 +43,58 @@ log_note(const char *note)
 		log_info("%s", note);
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* ---- UDP ---- */
+
+/* Sends the m replies of a batch read at t0 (now_ns).  sendmmsg() may take
+ * fewer than m: the rest is sent again.  A reply that cannot be sent now
+ * (a full socket buffer) is dropped and counted: the client retries
+ * (RFC 1035 4.2.1), and a worker never blocks. */
+static void
+udp_send(struct dns_worker *w, int fd, int m, uint64_t t0)
+{
+	int sent = 0, k;
+
+	while (sent < m) {
+		k = sendmmsg(fd, w->out_msg + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+		if (k > 0) {
+			for (int i = sent; i < sent + k; i++)
+				dns_stats_answer(&w->stats, DNS_UDP,
+				    w->out_msg[i].msg_hdr.msg_iov->iov_base,
+				    w->out_msg[i].msg_hdr.msg_iov->iov_len);
+			sent += k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if (errno != ECONNREFUSED)
+			log_error("UDP send: %s", strerror(errno));
+		/* This reply failed on its own (its address, say): skip it. */
+		dns_stats_add(&w->stats.dropped[DNS_UDP], 1);
+		sent++;
+	}
+	if (sent < m)
+		dns_stats_add(&w->stats.dropped[DNS_UDP], (uint64_t)(m - sent));
+	if (m > 0)
+		dns_stats_latency(&w->stats, now_ns() - t0, (uint64_t)m);
+}
 
 static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_worker *w = arg;
 	int rounds, n, m, i;
+	uint64_t t0;
 
 	(void)what;
 	pthread_mutex_lock(&w->lock);
@@ -71,6 +116,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				log_error("UDP receive: %s", strerror(errno));
 			break;
 		}
+		t0 = now_ns();
 		for (i = 0, m = 0; i < n; i++) {
 			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
 			    DNS_UDP, w->out[m], sizeof(w->out[m]));
@@ -85,8 +131,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				xfr_stream_free(st);   /* never over UDP */
 				log_note(note);
 			}
-			if (len == 0)
+			if (len == 0) {
+				dns_stats_add(&w->stats.dropped[DNS_UDP], 1);
 				continue;
+			}
 			w->out_iov[m].iov_base = w->out[m];
 			w->out_iov[m].iov_len = len;
 			memset(&w->out_msg[m].msg_hdr, 0, sizeof(w->out_msg[m].msg_hdr));
@@ -96,11 +144,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			w->out_msg[m].msg_hdr.msg_iovlen = 1;
 			m++;
 		}
-		/* A reply that cannot be sent now is dropped: the client
-		 * retries (RFC 1035 4.2.1), and we never block. */
-		if (m > 0 && sendmmsg(fd, w->out_msg, (unsigned)m, MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED)
-			log_error("UDP send: %s", strerror(errno));
+		udp_send(w, fd, m, t0);
 		if (n < UDP_BATCH)
 			break;
 	}
@@ -183,6 +227,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	struct dns_worker *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(bev), *out = bufferevent_get_output(bev);
 	uint8_t lenbuf[2];
+	uint64_t t0 = now_ns(), answered = 0;
 
 	/* Most recently active goes last: the first is the one to evict. */
 	conn_unlink(c);
@@ -216,14 +261,18 @@ tcp_read(struct bufferevent *bev, void *arg)
 		 * connection wait until it is sent (RFC 7766 6.2.1.1 lets the
 		 * server answer in order). */
 		if (c->xfr != NULL) {
+			dns_stats_add(&w->stats.queries[DNS_TCP][DNS_RCODE_NOERROR], 1);
+			answered++;
 			if (xfr_pump(c)) {
 				bufferevent_disable(bev, EV_READ);
 				break;
 			}
 			continue;
 		}
+		dns_stats_answer(&w->stats, DNS_TCP, w->tcp_buf + 2, len);
 		if (len == 0)
 			continue;
+		answered++;
 		dns_put16(w->tcp_buf, (uint16_t)len);
 		evbuffer_add(out, w->tcp_buf, 2 + len);
 		if (evbuffer_get_length(out) > TCP_OUT_HIGH) {
@@ -232,6 +281,8 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (answered > 0)
+		dns_stats_latency(&w->stats, now_ns() - t0, answered);
 }
 
 static void
@@ -493,6 +544,10 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 			goto fail;
 	if ((srv->journal = ixfr_journal_new(cfg->journal_max)) == NULL)
 		goto fail;
+	if ((srv->serials = calloc(1, sizeof(*srv->serials))) == NULL)
+		goto fail;
+	pthread_mutex_init(&srv->serials->lock, NULL);
+	atomic_store_explicit(&srv->stat_store_seq, seq, memory_order_relaxed);
 	if (cfg->catalog != NULL) {
 		int changed;
 		if ((srv->catalog = catalog_new(idx, cfg->catalog, (uint32_t)seq)) == NULL ||
@@ -503,6 +558,8 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 		log_info("catalog zone %s lists %zu zones", cfg->catalog,
 		    catalog_members(srv->catalog));
 	}
+	if (follow_publish(srv) != BURROW_OK)
+		goto fail;
 	if ((srv->notify = notify_sender_new(srv->w[0].base)) == NULL)
 		goto fail;
 	/* Secondaries known at start are told of every zone: they may have
@@ -593,6 +650,11 @@ dns_server_free(struct dns_server *srv)
 	xfr_acl_clear(&srv->acl);
 	ixfr_journal_free(srv->journal);
 	catalog_free(srv->catalog);
+	if (srv->serials != NULL) {
+		pthread_mutex_destroy(&srv->serials->lock);
+		free(srv->serials->z);
+		free(srv->serials);
+	}
 	zone_index_free(srv->idx);
 	store_close(srv->store);
 	free(srv);

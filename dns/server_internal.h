@@ -15,6 +15,7 @@
 
 #include "db/store.h"
 #include "dns/server.h"
+#include "dns/stats.h"
 #include "dns/xfr.h"
 
 #define UDP_BATCH 32
@@ -54,6 +55,15 @@ struct dns_worker {
 	uint8_t in[UDP_BATCH][UDP_IN_MAX];
 	uint8_t out[UDP_BATCH][DNS_EDNS_SIZE];
 	uint8_t tcp_buf[2 + DNS_MSG_MAX];
+	struct dns_worker_stats stats;  /* written by this worker only (stats.h) */
+};
+
+/* What the change follower publishes for other threads (dns_server_zones):
+ * each zone's serial, swapped in under lock after every change. */
+struct zone_serials {
+	pthread_mutex_t lock;
+	struct dns_zone_serial *z;
+	size_t n;
 };
 
 struct dns_server {
@@ -70,12 +80,21 @@ struct dns_server {
 	struct catalog *catalog;
 	struct xfr_acl acl;             /* read under a worker lock */
 	struct notify_sender *notify;
+	/* The follower's figures for dns_server_stats(), relaxed stores. */
+	_Atomic int64_t stat_store_seq, stat_applied_seq;
+	_Atomic uint64_t stat_names;
+	struct zone_serials *serials;
 };
 
 /* Locks out every reader (all workers' locks, in order) so the first
  * thread can change the index or the ACL; unlock in reverse. */
 void server_lock_all(struct dns_server *srv);
 void server_unlock_all(struct dns_server *srv);
+
+/* Publishes the index's zone serials, name count and seq for the stats
+ * readers (first thread, after every change).  Errors: BURROW_ERR_NOMEM
+ * (the previous list stays). */
+int follow_publish(struct dns_server *srv);
 
 /* The store watch's reader (first thread): applies new change-log entries
  * to the index, journal and catalog, then notifies.  Returns 1 if changes
@@ -88,6 +107,9 @@ void secondaries_reload(struct dns_server *srv);
 
 /* A libevent timer callback (arg: the server) that runs secondaries_reload. */
 void secondaries_poll(evutil_socket_t fd, short what, void *arg);
+
+/* z's name in presentation form with the final dot ("?" if ldns fails). */
+void server_zone_text(const struct dns_zone *z, char *out, size_t outsz);
 
 /* RFC 1996 3.5: queues NOTIFY to every secondary (or only sec, if not NULL)
  * of each zone whose serial moved since the last one (all zones if all). */
