@@ -23,7 +23,6 @@ struct rrl {
 	struct rrl_config cfg;
 	uint64_t key[2];       /* hash key: clients must not choose collisions */
 	size_t mask;           /* buckets - 1 */
-	uint64_t dropped, slipped;
 	struct rrl_bucket *b;
 };
 
@@ -183,10 +182,8 @@ rrl_decide(struct rrl *r, const struct sockaddr *client, const struct rrl_class 
 	}
 	if (r->cfg.slip > 0 && ++b->limited >= r->cfg.slip) {
 		b->limited = 0;
-		r->slipped++;
 		return RRL_SLIP;
 	}
-	r->dropped++;
 	return RRL_DROP;
 }
 
@@ -210,11 +207,12 @@ rrl_slip_write(uint8_t *resp, size_t len, const struct rrl_class *cls)
 
 size_t
 rrl_apply(struct rrl *r, const struct sockaddr *client, const struct rrl_class *cls,
-          uint32_t now, uint8_t *resp, size_t len)
+          uint32_t now, uint8_t *resp, size_t len, enum rrl_verdict *verdict)
 {
+	*verdict = RRL_ANSWER;
 	if (r == NULL || len == 0)
 		return len;
-	switch (rrl_decide(r, client, cls, now)) {
+	switch ((*verdict = rrl_decide(r, client, cls, now))) {
 	case RRL_ANSWER:
 		return len;
 	case RRL_SLIP:
@@ -223,11 +221,4 @@ rrl_apply(struct rrl *r, const struct sockaddr *client, const struct rrl_class *
 		break;
 	}
 	return 0;
-}
-
-void
-rrl_counts(const struct rrl *r, uint64_t *dropped, uint64_t *slipped)
-{
-	*dropped = r != NULL ? r->dropped : 0;
-	*slipped = r != NULL ? r->slipped : 0;
 }

@@ -85,11 +85,9 @@ enum rrl_verdict rrl_decide(struct rrl *r, const struct sockaddr *client,
 size_t rrl_slip_write(uint8_t *resp, size_t len, const struct rrl_class *cls);
 
 /* The UDP hook: rrl_decide(), then rrl_slip_write() for a slip.  Returns
- * the length to send (0: drop it).  r NULL (RRL off): len unchanged. */
+ * the length to send (0: drop it) and sets *verdict (for the counters).
+ * r NULL (RRL off): len unchanged, RRL_ANSWER. */
 size_t rrl_apply(struct rrl *r, const struct sockaddr *client, const struct rrl_class *cls,
-                 uint32_t now, uint8_t *resp, size_t len);
-
-/* Responses this table dropped and slipped since rrl_new(). */
-void rrl_counts(const struct rrl *r, uint64_t *dropped, uint64_t *slipped);
+                 uint32_t now, uint8_t *resp, size_t len, enum rrl_verdict *verdict);
 
 #endif

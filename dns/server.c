@@ -52,6 +52,17 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The worker's clock for leases and RRL, in Unix seconds: libevent's time
+ * of this loop iteration, so no system call per query. */
+static uint64_t
+loop_seconds(struct dns_worker *w)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(w->base, &tv);
+	return (uint64_t)tv.tv_sec;
+}
+
 /* ---- UDP ---- */
 
 /* Sends the m replies of a batch read at t0 (now_ns).  sendmmsg() may take
@@ -94,7 +105,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_worker *w = arg;
 	int rounds, n, m, i;
-	uint64_t t0;
+	uint64_t t0, now = loop_seconds(w);
+	struct rrl_class cls;
+	enum rrl_verdict v;
 
 	(void)what;
 	pthread_mutex_lock(&w->lock);
@@ -118,8 +131,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		}
 		t0 = now_ns();
 		for (i = 0, m = 0; i < n; i++) {
-			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
-			    DNS_UDP, w->out[m], sizeof(w->out[m]));
+			size_t len = dns_answer_at(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
+			    DNS_UDP, now, w->out[m], sizeof(w->out[m]), w->rrl != NULL ? &cls : NULL);
 			if (len == DNS_ANSWER_XFR) {
 				struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
 				    (uint64_t)time(NULL) };
@@ -131,6 +144,12 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				xfr_stream_free(st);   /* never over UDP */
 				log_note(note);
 			}
+			/* Response rate limiting (rrl.h): UDP only. */
+			len = rrl_apply(w->rrl, (struct sockaddr *)&w->addr[i], &cls, (uint32_t)now,
+			    w->out[m], len, &v);
+			if (v != RRL_ANSWER)
+				dns_stats_add(v == RRL_DROP ? &w->stats.rrl_dropped
+				    : &w->stats.rrl_slipped, 1);
 			if (len == 0) {
 				dns_stats_add(&w->stats.dropped[DNS_UDP], 1);
 				continue;
@@ -245,8 +264,8 @@ tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		if ((msg = evbuffer_pullup(in, (ev_ssize_t)(2 + msglen))) == NULL)
 			break;
-		len = dns_answer(w->srv->idx, msg + 2, msglen, DNS_TCP, w->tcp_buf + 2,
-		    DNS_MSG_MAX);
+		len = dns_answer_at(w->srv->idx, msg + 2, msglen, DNS_TCP, loop_seconds(w),
+		    w->tcp_buf + 2, DNS_MSG_MAX, NULL);
 		if (len == DNS_ANSWER_XFR) {
 			struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
 			    (uint64_t)time(NULL) };
@@ -461,6 +480,8 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 	for (int i = 0; i < DNS_SERVER_LISTEN_MAX; i++)
 		w->udp_fd[i] = -1;
 	pthread_mutex_init(&w->lock, NULL);
+	if (srv->cfg.rrl.rate > 0 && (w->rrl = rrl_new(&srv->cfg.rrl)) == NULL)
+		return BURROW_ERR_NOMEM;
 	/* Two priorities: the store watch's deferred reads first (see
 	 * db/store_watch.h), every other event at the default, 1. */
 	if ((w->base = event_base_new()) == NULL || event_base_priority_init(w->base, 2) != 0)
@@ -516,6 +537,7 @@ worker_fini(struct dns_worker *w)
 		close(w->stop_pipe[1]);
 	if (w->base != NULL)
 		event_base_free(w->base);
+	rrl_free(w->rrl);
 	pthread_mutex_destroy(&w->lock);
 }
 

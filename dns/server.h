@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "db/store.h"
+#include "dns/rrl.h"
 #include "dns/stats.h"
 #include "dns/zone_index.h"
 
@@ -32,6 +33,7 @@ struct dns_server_config {
 	int poll_ms;          /* change-log safety poll (writes wake the server) */
 	const char *catalog;  /* catalog zone name (RFC 9432), NULL: none */
 	size_t journal_max;   /* bytes of IXFR history */
+	struct rrl_config rrl; /* UDP response rate limiting; rate 0: off */
 };
 
 struct dns_server;

@@ -56,6 +56,7 @@ struct dns_worker {
 	uint8_t out[UDP_BATCH][DNS_EDNS_SIZE];
 	uint8_t tcp_buf[2 + DNS_MSG_MAX];
 	struct dns_worker_stats stats;  /* written by this worker only (stats.h) */
+	struct rrl *rrl;                /* this worker's RRL table; NULL: off */
 };
 
 /* What the change follower publishes for other threads (dns_server_zones):

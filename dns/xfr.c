@@ -240,8 +240,8 @@ xfr_handle(const struct xfr_ctx *ctx, const uint8_t *pkt, size_t len,
 		memcpy(stripped, pkt, t.rr_off);
 		dns_put16(stripped + 10, (uint16_t)(dns_get16(pkt + 10) - 1));
 		/* Leave room for our TSIG: key name, algorithm, MAC, fields. */
-		n = dns_answer(ctx->idx, stripped, t.rr_off, transport, out,
-		    cap - (key->name_len + 71));
+		n = dns_answer_at(ctx->idx, stripped, t.rr_off, transport, ctx->now, out,
+		    cap - (key->name_len + 71), NULL);
 		if (n == 0 || n == DNS_ANSWER_XFR)
 			return 0;
 		return sign_reply(out, n, cap, key, &t, ctx->now);
