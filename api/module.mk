@@ -1,0 +1,10 @@
+# bin/burrow-api: the platform's HTTP/JSON control API (tunnels per sandbox,
+# leases, connect tokens) over the store.  api/tunnel_json.c is also the
+# CLI's writer of a tunnel's JSON.
+$(eval $(call subsystem,api))
+$(eval $(call program,burrow-api,api/api_main.c,$(api_LIB) $(tunnels_LIB)))
+
+
+.PHONY: bench-api
+bench-api: deps all
+	sh bench/api.sh
