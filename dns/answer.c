@@ -196,11 +196,13 @@ put_header(uint8_t *out, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
 	dns_put16(out + 10, ar);
 }
 
-/* A response of the header alone (NSD's query_error). */
+/* A response of the header alone (NSD's query_error): the query's flags
+ * but AD, which an answer we did not validate must not carry. */
 static size_t
 reply_bare(const struct dns_query *q, uint16_t flags, int rcode, uint8_t *out)
 {
-	put_header(out, q->id, (uint16_t)((flags & ~0x000F) | DNS_FLAG_QR | rcode), 0, 0, 0, 0);
+	flags &= (uint16_t)~(0x000F | DNS_FLAG_AD);
+	put_header(out, q->id, (uint16_t)(flags | DNS_FLAG_QR | rcode), 0, 0, 0, 0);
 	return DNS_HEADER_LEN;
 }
 

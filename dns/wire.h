@@ -27,6 +27,7 @@
 #define DNS_FLAG_AA 0x0400
 #define DNS_FLAG_TC 0x0200
 #define DNS_FLAG_RD 0x0100
+#define DNS_FLAG_AD 0x0020        /* RFC 4035 3.2.3 */
 #define DNS_OPCODE_MASK 0x7800
 
 enum dns_rcode {
