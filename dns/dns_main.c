@@ -20,9 +20,13 @@
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N]\n" \
+	"                  [--udp-steer cpu|flow|shared]\n" \
 	"                  [--log FILE] [--verbose]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
-	"             writes to the store wake burrow-dns at once where inotify works\n"
+	"             writes to the store wake burrow-dns at once where inotify works\n" \
+	"  --udp-steer with --threads > 1, UDP queries go to the worker of the CPU\n" \
+	"             that received them (cpu, default), by client flow (flow: for a\n" \
+	"             single-queue NIC without RPS) or to one shared socket (shared)\n"
 
 static int
 parse_int(const char *s, long min, long max, int *out)
@@ -58,12 +62,13 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
+		{ "udp-steer", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
-	    (size_t)64 << 20 };
+	    (size_t)64 << 20, DNS_UDP_STEER_CPU };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
@@ -116,6 +121,16 @@ main(int argc, char **argv)
 			if (parse_int(optarg, 0, 65536, &secs) != BURROW_OK)
 				goto usage;
 			cfg.journal_max = (size_t)secs << 20;
+			break;
+		case 'U':
+			if (strcmp(optarg, "cpu") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_CPU;
+			else if (strcmp(optarg, "flow") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_FLOW;
+			else if (strcmp(optarg, "shared") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_SHARED;
+			else
+				goto usage;
 			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;
