@@ -21,10 +21,14 @@
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N]\n" \
+	"                  [--udp-steer cpu|flow|shared]\n" \
 	"                  [--rrl-rate N] [--rrl-slip N] [--rrl-exempt CIDR]...\n" \
 	"                  [--log FILE] [--verbose]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
 	"             writes to the store wake burrow-dns at once where inotify works\n" \
+	"  --udp-steer with --threads > 1, UDP queries go to the worker of the CPU\n" \
+	"             that received them (cpu, default), by client flow (flow: for a\n" \
+	"             single-queue NIC without RPS) or to one shared socket (shared)\n" \
 	"  --rrl-rate UDP responses per second to one client netblock (/24, IPv6 /56)\n" \
 	"             per response class (default 200; 0: off); TCP is never limited\n" \
 	"  --rrl-slip over the rate, every Nth response is sent truncated (TC=1) so a\n" \
@@ -66,6 +70,7 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
+		{ "udp-steer", required_argument, NULL, 'U' },
 		{ "rrl-rate", required_argument, NULL, 'R' },
 		{ "rrl-slip", required_argument, NULL, 'S' },
 		{ "rrl-exempt", required_argument, NULL, 'E' },
@@ -74,7 +79,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
-	    (size_t)64 << 20, { .rate = RRL_DEFAULT_RATE, .slip = RRL_DEFAULT_SLIP } };
+	    (size_t)64 << 20, DNS_UDP_STEER_CPU,
+	    { .rate = RRL_DEFAULT_RATE, .slip = RRL_DEFAULT_SLIP } };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
@@ -127,6 +133,16 @@ main(int argc, char **argv)
 			if (parse_int(optarg, 0, 65536, &secs) != BURROW_OK)
 				goto usage;
 			cfg.journal_max = (size_t)secs << 20;
+			break;
+		case 'U':
+			if (strcmp(optarg, "cpu") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_CPU;
+			else if (strcmp(optarg, "flow") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_FLOW;
+			else if (strcmp(optarg, "shared") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_SHARED;
+			else
+				goto usage;
 			break;
 		case 'R':
 			if (parse_int(optarg, 0, 1000000, &secs) != BURROW_OK)

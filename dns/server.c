@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -397,6 +398,48 @@ open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 	return fd;
 }
 
+/* Steers every packet of fd's SO_REUSEPORT group to the socket of the CPU
+ * that received it (classic BPF, A = cpu % n: the group's sockets are the
+ * workers' in bind order).  The kernel's own choice hashes the 4-tuple, so
+ * a few client flows (a benchmark, a handful of big resolvers) can land on
+ * one worker and leave the others idle; by CPU, the spread follows the
+ * NIC's receive queues (RSS) or the senders' CPUs on loopback. */
+static int
+steer_by_cpu(int fd, int n)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+}
+
+/* The UDP socket worker n reads for listen address i (see
+ * enum dns_udp_steer in server.h); -1 with errno on failure. */
+static int
+worker_udp(struct dns_server *srv, int n, int i, const struct sockaddr_storage *ss,
+           socklen_t len)
+{
+	enum dns_udp_steer steer = srv->cfg.udp_steer;
+	int fd;
+
+	if (srv->nw == 1)
+		return open_udp(ss, len, 0);
+	if (steer == DNS_UDP_STEER_SHARED)
+		return n == 0 ? open_udp(ss, len, 0) : dup(srv->w[0].udp_fd[i]);
+	if ((fd = open_udp(ss, len, 1)) < 0 || n != 0 || steer != DNS_UDP_STEER_CPU)
+		return fd;
+	/* Set once, on the group's first socket; until the others are bound
+	 * an index past the group falls back to the hash. */
+	if (steer_by_cpu(fd, srv->nw) != 0)
+		log_error("UDP %s: cannot steer by CPU (%s); the kernel hashes flows",
+		    srv->cfg.listen[i], strerror(errno));
+	return fd;
+}
+
 static struct evconnlistener *
 open_tcp(struct dns_worker *w, const struct sockaddr_storage *ss, socklen_t len,
          int reuseport)
@@ -500,7 +543,7 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 			    srv->cfg.listen[i]);
 			return BURROW_ERR_INVALID;
 		}
-		if ((w->udp_fd[i] = open_udp(&ss, len, reuse)) < 0) {
+		if ((w->udp_fd[i] = worker_udp(srv, n, i, &ss, len)) < 0) {
 			log_error("UDP %s: %s", srv->cfg.listen[i], strerror(errno));
 			return BURROW_ERR_IO;
 		}
@@ -559,6 +602,12 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 	srv->idx = idx;
 	srv->seq = seq;
 	srv->nw = cfg->threads > 0 ? cfg->threads : 1;
+	if (srv->cfg.udp_steer == DNS_UDP_STEER_CPU && srv->nw > sysconf(_SC_NPROCESSORS_ONLN)) {
+		/* cpu % threads would leave the extra workers without UDP. */
+		log_info("%d threads on %ld CPUs: UDP spread by flow", srv->nw,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+		srv->cfg.udp_steer = DNS_UDP_STEER_FLOW;
+	}
 	if ((srv->w = calloc((size_t)srv->nw, sizeof(*srv->w))) == NULL)
 		goto fail;
 	for (i = 0; i < srv->nw; i++)

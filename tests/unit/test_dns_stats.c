@@ -120,7 +120,8 @@ setup(void **state)
 	static const char *const ns[] = { "ns-a.stats.example" };
 	struct store_init_params p = { ZONE, ns, 1, "192.0.2.1", NULL, 20000, 20999 };
 	struct store_tunnel_spec spec = { NULL, "10.0.0.1", 8080, STORE_TUNNEL_TLS, 0, "t", 0 };
-	struct dns_server_config cfg = { { NULL }, 1, 2, 16, 10000, 50, NULL, 1 << 20, { 0 } };
+	struct dns_server_config cfg = { { NULL }, 1, 2, 16, 10000, 50, NULL, 1 << 20,
+	    DNS_UDP_STEER_CPU, { 0 } };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct store *r = NULL;
 	struct zone_index *idx = NULL;
