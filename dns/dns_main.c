@@ -212,6 +212,12 @@ main(int argc, char **argv)
 		log_info("UDP response rate limit: off");
 	if (dns_server_run(srv) == BURROW_OK)
 		rc = 0;
+	if (cfg.rrl.rate > 0) {
+		struct dns_stats st;
+		dns_server_stats(srv, &st);
+		log_info("rate limiting dropped %llu and truncated %llu UDP responses",
+		    (unsigned long long)st.rrl_dropped, (unsigned long long)st.rrl_slipped);
+	}
 out:
 	dns_server_free(srv);
 	zone_index_free(idx);

@@ -22,6 +22,7 @@ ok "--help lists --rrl-rate" sh -c "$BIN/burrow-dns --help | grep -q -- --rrl-ra
 PORT=$(free_port)
 start dns $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$PORT --rrl-rate $RATE \
 	--rrl-slip 2 --rrl-exempt 127.2.0.0/16 --log "$T_DIR/dns.log"
+DNS_PID=$LAST_PID
 ok "burrow-dns up" wait_for 10 dig -p $PORT @127.0.0.1 +time=1 +tries=1 +short $Z SOA
 ok "the log states the limit" grep -q "rate limit: $RATE/s per netblock and class, slip 2, 1 exempt" "$T_DIR/dns.log"
 
@@ -41,6 +42,7 @@ ok "the flood was mostly dropped or truncated ($((tc + none)) of $N)" \
 	test $((tc + none)) -ge $((N * 3 / 4))
 ok "slip 2: some answers came back truncated ($tc)" test "$tc" -gt 0
 ok "slip 2: some were dropped ($none)" test "$none" -gt 0
+FLOOD_TC=$tc
 
 # ---- another /24 has its own budget (127.0.0.2 would share ours) ----
 R=$($FLOOD $PORT 127.1.0.1 5 "*.$Z")
@@ -58,6 +60,17 @@ echo "# flood from 127.2.0.1 (exempt): $R"
 ok "--rrl-exempt 127.2.0.0/16: nothing truncated" test "$(field tc "$R")" -eq 0
 ok "--rrl-exempt 127.2.0.0/16: the flood answered ($(field full "$R") of $N)" \
 	test "$(field full "$R")" -ge $((N * 95 / 100))
+
+# The server's own counters (dns/stats.h rrl_dropped, rrl_slipped), which
+# it logs when it stops: every truncated answer the client saw was counted.
+stop $DNS_PID
+line=$(grep "rate limiting dropped" "$T_DIR/dns.log")
+echo "# $line"
+sdrop=$(echo "$line" | sed -n 's/.*dropped \([0-9]*\) and truncated \([0-9]*\).*/\1/p')
+sslip=$(echo "$line" | sed -n 's/.*dropped \([0-9]*\) and truncated \([0-9]*\).*/\2/p')
+ok "stopped: it counted drops ($sdrop)" test "${sdrop:-0}" -gt 0
+ok "stopped: it counted every truncated answer the flood saw ($sslip >= $FLOOD_TC)" \
+	test "${sslip:-0}" -ge "$FLOOD_TC"
 
 # ---- TCP is never limited: a slipped answer makes dig retry over TCP ----
 P2=$(free_port)
