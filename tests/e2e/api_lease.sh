@@ -49,21 +49,20 @@ tcp_echo_ok() {
 ok "  its port relays" wait_for 10 tcp_echo_ok
 same "renew to one second: 200" 200 "$(req "$KEY" POST /v1/sandboxes/sb-lapse/lease '{"lease_seconds": 1}')"
 same "  both tunnels renewed" 2 "$(field .renewed)"
-end=$(epoch "$(field .expires_at)")
+lease_end=$(epoch "$(field .expires_at)")
 open_conn held "$lapse"
 conn_send held "GET / HTTP/1.1"
 ok "burrow-api stops" stop "$API_PID"
-ok "the lease's end comes" wait_for 10 now_at_least "$end"
+ok "the lease's end comes" wait_for 10 now_at_least "$lease_end"
+# The first checks come at once, in the second the lease ended in; how
+# long after is printed, never asserted.  burrow-dns ends the lease in its
+# answer path, with no store write.
+same "  burrow-dns answers NXDOMAIN within a second of the expiry" NXDOMAIN \
+	"$(dig_status "$lapse" A)"
+echo "# NXDOMAIN seen $(( $(date +%s%N) / 1000000 - lease_end * 1000 )) ms after the expiry"
 ok "  the edge refuses a new handshake at once" refused_by_edge "$lapse"
 ok "  and logs why" wait_for 10 grep -q "$lapse" "$T_DIR/edge.log"
 same "  the tcp tunnel's port takes no new connection" "" "$(tcp_echo)"
-# The DNS side is burrow-dns's (branch dns-rrl): NXDOMAIN from the expiry
-# on, with no store write.
-if [ "$(dig_status "$lapse" A)" = NXDOMAIN ]; then
-	ok "  burrow-dns answers NXDOMAIN within a second of the expiry" true
-else
-	echo "ok $((T_N += 1)) - burrow-dns answers NXDOMAIN within a second of the expiry # SKIP waiting for dns expiry"
-fi
 ok "  the row is still in the store (nothing wrote)" "$B" tunnel show "$lapse"
 conn_send held "Host: $lapse"
 conn_send held ""
