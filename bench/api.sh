@@ -66,7 +66,8 @@ for run in $(seq "$RUNS"); do
 	idle=$(awk '/Queries per second/ {print $4}' "$T_DIR/perf.idle")
 	lost_idle=$(awk '/Queries lost/ {print $3}' "$T_DIR/perf.idle")
 	d0=$(cpu_ticks "$DNS_PID")
-	python3 "$TOOL" renew "$API" "$KEY" 1000 10 "$((SECS + 4))" "$TARGET" >"$T_DIR/renew.out" &
+	python3 "$TOOL" renew "$API" "$KEY" 1000 10 "$((SECS + 4))" "$TARGET" "$run" \
+		>"$T_DIR/renew.out" &
 	renew_pid=$!
 	sleep 3   # the 1,000 sandboxes exist; renewals have started
 	dnsperf -s 127.0.0.1 -p "$DNS_PORT" -d "$T_DIR/queries" -l "$SECS" -c 8 -q 200 \

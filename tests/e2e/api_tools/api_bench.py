@@ -11,7 +11,7 @@
   api_bench.py cli BURROW N TARGET RUN
       N sequential 'BURROW tunnel create': creates/s and CPU ms per create
       (the processes' user+system time).
-  api_bench.py renew API KEY SANDBOXES INTERVAL SECONDS TARGET
+  api_bench.py renew API KEY SANDBOXES INTERVAL SECONDS TARGET RUN
       Creates SANDBOXES sandboxes with one leased tunnel each, then renews
       every sandbox's lease once per INTERVAL seconds, spread evenly, for
       SECONDS.  Prints the renewals done, the rate, p50/p99 latency in ms.
@@ -135,10 +135,10 @@ def cli(burrow, n, target, run):
           (n, wall, n / wall, cpu * 1000 / n))
 
 
-def renew(api_url, key, sandboxes, interval, seconds, target):
+def renew(api_url, key, sandboxes, interval, seconds, target, run):
     api = Api(api_url, key)
     for i in range(sandboxes):
-        status, _ = api.call("POST", "/v1/tunnels", {"sandbox": "sb-%d" % i, "target": target,
+        status, _ = api.call("POST", "/v1/tunnels", {"sandbox": "sb-%s-%d" % (run, i), "target": target,
                                                      "lease_seconds": 60})
         if status not in (200, 201):
             raise RuntimeError("create answered %d" % status)
@@ -152,7 +152,7 @@ def renew(api_url, key, sandboxes, interval, seconds, target):
         if due > now:
             time.sleep(due - now)
         s = time.monotonic()
-        status, _ = api.call("POST", "/v1/sandboxes/sb-%d/lease" % (i % sandboxes),
+        status, _ = api.call("POST", "/v1/sandboxes/sb-%s-%d/lease" % (run, i % sandboxes),
                              {"lease_seconds": 60})
         lat.append((time.monotonic() - s) * 1000)
         failed += status != 200
@@ -172,8 +172,8 @@ def main():
               a[9] if len(a) == 10 else None)
     elif a and a[0] == "cli" and len(a) == 5:
         cli(a[1], int(a[2]), a[3], a[4])
-    elif a and a[0] == "renew" and len(a) == 7:
-        renew(a[1], a[2], int(a[3]), float(a[4]), float(a[5]), a[6])
+    elif a and a[0] == "renew" and len(a) == 8:
+        renew(a[1], a[2], int(a[3]), float(a[4]), float(a[5]), a[6], a[7])
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)
