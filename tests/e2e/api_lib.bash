@@ -60,3 +60,8 @@ dig_status() {
 dig_a() {
 	dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 +short "$1" A
 }
+
+# dig_answers NAME: burrow-dns answers NAME's A with the edge, 127.0.0.1.
+dig_answers() {
+	[ "$(dig_a "$1")" = 127.0.0.1 ]
+}
