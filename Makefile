@@ -71,6 +71,7 @@ include domains/module.mk
 include dns/module.mk
 include acme/module.mk
 include tunnels/module.mk
+include api/module.mk
 include exit/module.mk
 include cli/module.mk
 include tests/module.mk
@@ -143,7 +144,7 @@ fuzz-check: deps fuzz-build
 
 # Every benchmark, each beside its real peer (NSD and Knot, HAProxy, lego,
 # plain WireGuard); each module.mk defines its own bench-NAME target.
-bench: bench-dns bench-edge bench-acme bench-exit
+bench: bench-dns bench-edge bench-acme bench-exit bench-api
 
 clean:
 	rm -rf build bin
