@@ -269,6 +269,8 @@ counts_answers_and_follows(void **state)
 	}
 	assert_true(st.names > names0);
 	assert_int_equal(st.lag, 0);
+	assert_true(st.swaps >= 1);
+	assert_true(st.swap_max_ns > 0 && st.swap_max_ns <= st.swap_ns);
 	assert_int_equal(ask(fx, t.hostname), DNS_RCODE_NOERROR);
 	assert_int_equal(dns_server_zones(fx->srv, &z, &nz), BURROW_OK);
 	assert_int_equal(nz, 1);
