@@ -16,7 +16,7 @@ import sys
 import time
 
 BURST = 50
-QUIET = 0.25      # a burst is over when nothing arrived for this long
+QUIET = 0.5       # a burst is over when nothing arrived for this long
 
 
 def qname(name):
