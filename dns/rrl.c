@@ -194,7 +194,9 @@ rrl_slip_write(uint8_t *resp, size_t len, const struct rrl_class *cls)
 
 	if (len < DNS_HEADER_LEN)
 		return len;
-	if (keep < DNS_HEADER_LEN || keep > len)
+	/* A response without its question (FORMERR, some of xfr.c's) keeps
+	 * the header alone. */
+	if (keep < DNS_HEADER_LEN || keep > len || dns_get16(resp + 4) == 0)
 		keep = DNS_HEADER_LEN;
 	resp[2] |= DNS_FLAG_TC >> 8;
 	if (keep == DNS_HEADER_LEN)

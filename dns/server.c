@@ -34,6 +34,7 @@
 /* Stop reading a TCP client that does not read its answers (RFC 7766 6.2.3
  * allows the server to protect itself). */
 #define TCP_OUT_HIGH (256 * 1024)
+#define UDP_RCVBUF (4 * 1024 * 1024)
 /* How often the secondaries table is re-read (it is a handful of rows). */
 #define SECONDARIES_POLL_MS 1000
 
@@ -111,9 +112,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	enum rrl_verdict v;
 
 	(void)what;
-	pthread_mutex_lock(&w->lock);
 	/* Several batches per wake-up, so a busy socket does not pay for an
-	 * epoll round trip per packet; bounded so other sockets get a turn. */
+	 * epoll round trip per packet; bounded so other sockets get a turn.
+	 * The lock is taken per batch: a change swap waits for one batch at
+	 * most, not eight. */
 	for (rounds = 0; rounds < 8; rounds++) {
 		for (i = 0; i < UDP_BATCH; i++) {
 			w->in_iov[i].iov_base = w->in[i];
@@ -131,6 +133,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		t0 = now_ns();
+		pthread_mutex_lock(&w->lock);
 		for (i = 0, m = 0; i < n; i++) {
 			size_t len = dns_answer_at(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
 			    DNS_UDP, now, w->out[m], sizeof(w->out[m]), w->rrl != NULL ? &cls : NULL);
@@ -164,11 +167,11 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			w->out_msg[m].msg_hdr.msg_iovlen = 1;
 			m++;
 		}
+		pthread_mutex_unlock(&w->lock);
 		udp_send(w, fd, m, t0);
 		if (n < UDP_BATCH)
 			break;
 	}
-	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- TCP (RFC 7766) ---- */
@@ -383,7 +386,7 @@ static int
 open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 {
 	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int on = 1;
+	int on = 1, rcvbuf = UDP_RCVBUF;
 
 	if (fd < 0)
 		return -1;
@@ -391,6 +394,11 @@ open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (reuseport)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	/* Room for a stall (a preempted worker, a change swap) at full rate:
+	 * the default ~200 KB holds a few hundred queries, a few ms' worth.
+	 * Past net.core.rmem_max only with CAP_NET_ADMIN (FORCE). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
 		close(fd);
 		return -1;
@@ -659,6 +667,24 @@ fail:
 	return NULL;
 }
 
+/* One line at exit: what the workers answered and how long changes kept
+ * them waiting (the benchmarks read it). */
+static void
+log_stats(const struct dns_server *srv)
+{
+	struct dns_stats st;
+	uint64_t q = 0;
+
+	dns_server_stats(srv, &st);
+	for (int t = 0; t < DNS_STATS_TRANSPORTS; t++)
+		for (int r = 0; r < DNS_STATS_RCODES; r++)
+			q += st.queries[t][r];
+	log_info("answered %llu queries (%llu UDP unanswered); %llu change swaps locked "
+	    "workers out %.1f ms in all, %.0f us at most", (unsigned long long)q,
+	    (unsigned long long)st.dropped[DNS_UDP], (unsigned long long)st.swaps,
+	    (double)st.swap_ns / 1e6, (double)st.swap_max_ns / 1e3);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -697,6 +723,7 @@ dns_server_run(struct dns_server *srv)
 		pthread_join(srv->w[i].thread, NULL);
 		srv->w[i].started = 0;
 	}
+	log_stats(srv);
 	return srv->failed ? BURROW_ERR_IO : BURROW_OK;
 }
 

@@ -5,12 +5,15 @@
  * its own UDP and TCP sockets with SO_REUSEPORT.  The kernel spreads TCP
  * connections by flow; UDP packets go by default to the worker of the CPU
  * that received them (a few client flows would otherwise hash onto one
- * worker), or by flow, or to one socket all workers read (udp_steer).  All threads answer from one zone index; the first thread also
- * follows the store's change log (woken by db/store_watch.h on every write)
- * and applies changes while holding every thread's lock (a "big reader" lock: a reader takes only its own, so
- * answering never contends).  The callbacks only move bytes: the answers
- * come from dns_answer() (answer.h), zone transfers and signed queries from
- * xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
+ * worker), or by flow, or to one socket all workers read (udp_steer).
+ * All threads answer from one zone index.  The first thread also follows
+ * the store's change log (woken by db/store_watch.h on every write, ahead
+ * of the queries of the same loop iteration): it reads the changes first,
+ * then swaps them in a chunk at a time while holding every worker's lock
+ * (a "big reader" lock: a reader takes only its own, so answering never
+ * contends, and the other workers wait only for a swap, never for SQL).
+ * The callbacks only move bytes: the answers come from dns_answer()
+ * (answer.h), zone transfers and signed queries from xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
  * the catalog zone in step with the index, re-reads the secondaries every
  * second and sends NOTIFY (notify.h) whenever a zone's serial moves.
  */

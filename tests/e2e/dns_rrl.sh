@@ -45,8 +45,11 @@ ok "slip 2: some were dropped ($none)" test "$none" -gt 0
 FLOOD_TC=$tc
 
 # ---- another /24 has its own budget (127.0.0.2 would share ours) ----
-R=$($FLOOD $PORT 127.1.0.1 5 "*.$Z")
-same "127.1.0.1 (another /24) answered in full" "full=5 tc=0 none=0" "${R% secs=*}"
+# 9 queries, under its budget of 10: limited, 4 of them would be truncated.
+R=$($FLOOD $PORT 127.1.0.1 9 "*.$Z")
+echo "# 127.1.0.1: $R"
+ok "127.1.0.1 (another /24): nothing truncated" test "$(field tc "$R")" -eq 0
+ok "127.1.0.1 (another /24): answered" test "$(field full "$R")" -ge 5
 ok "dig from 127.1.0.1 gets NXDOMAIN, not truncated" sh -c \
 	"dig -b 127.1.0.1 -p $PORT @127.0.0.1 +time=2 +tries=1 +ignore nope-x1.$Z A |
 	 grep -q 'status: NXDOMAIN' &&
@@ -58,8 +61,10 @@ N=500
 R=$($FLOOD $PORT 127.2.0.1 $N "*.$Z")
 echo "# flood from 127.2.0.1 (exempt): $R"
 ok "--rrl-exempt 127.2.0.0/16: nothing truncated" test "$(field tc "$R")" -eq 0
+# More answers than the limit could ever let through (a reply late on a
+# busy machine counts as missing, so not "all").
 ok "--rrl-exempt 127.2.0.0/16: the flood answered ($(field full "$R") of $N)" \
-	test "$(field full "$R")" -ge $((N * 95 / 100))
+	test "$(field full "$R")" -gt $((RATE * ($(field secs "$R") + 1)))
 
 # The server's own counters (dns/stats.h rrl_dropped, rrl_slipped), which
 # it logs when it stops: every truncated answer the client saw was counted.
@@ -74,7 +79,9 @@ ok "stopped: it counted every truncated answer the flood saw ($sslip >= $FLOOD_T
 
 # ---- TCP is never limited: a slipped answer makes dig retry over TCP ----
 P2=$(free_port)
-start dns2 $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$P2 --rrl-rate 5 --rrl-slip 1
+start dns2 $BIN/burrow-dns --db "$BURROW_DB" --listen 127.0.0.1:$P2 --rrl-rate 5 --rrl-slip 1 \
+	--log "$T_DIR/dns2.log"
+DNS2_PID=$LAST_PID
 ok "second burrow-dns up" wait_for 10 dig -p $P2 @127.0.0.1 +time=1 +tries=1 +tcp +short $Z SOA
 # Exhaust this second's budget for ($H, A), then ask as a resolver would;
 # a second that ends in between gives a full answer, so try again.
@@ -87,10 +94,12 @@ tc_retry() {
 ok "a truncated answer, then dig's TCP retry gets the address" wait_for 60 tc_retry
 R=$($FLOOD $P2 127.0.0.1 200 "$H")
 echo "# flood of one name from 127.0.0.1, slip 1: $R"
-ok "slip 1: every limited answer is truncated, none dropped" test "$(field none "$R")" -eq 0
 ok "slip 1: most came back truncated" test "$(field tc "$R")" -ge 150
 ok "TCP answers are not limited" sh -c "for i in \$(seq 1 40); do
 	dig -p $P2 @127.0.0.1 +time=2 +tries=1 +tcp +short $H A | grep -qx 192.0.2.10 || exit 1; done"
+stop $DNS2_PID
+ok "slip 1: every limited answer was truncated, none dropped" \
+	grep -q "rate limiting dropped 0 and truncated [1-9]" "$T_DIR/dns2.log"
 
 # ---- --rrl-rate 0: off ----
 P3=$(free_port)
@@ -103,5 +112,5 @@ R=$($FLOOD $P3 127.0.0.1 $N "*.$Z")
 echo "# flood with --rrl-rate 0: $R"
 ok "--rrl-rate 0: nothing truncated" test "$(field tc "$R")" -eq 0
 ok "--rrl-rate 0: the flood answered ($(field full "$R") of $N)" \
-	test "$(field full "$R")" -ge $((N * 95 / 100))
+	test "$(field full "$R")" -gt $((RATE * ($(field secs "$R") + 1)))
 done_testing

@@ -254,6 +254,9 @@ slip_write_keeps_question(void **state)
 	bare.head_len = DNS_HEADER_LEN;
 	assert_int_equal(rrl_slip_write(resp, sizeof(resp), &bare), DNS_HEADER_LEN);
 	assert_int_equal(dns_get16(resp + 4), 0);
+	/* A response that lost its question keeps the header alone. */
+	assert_int_equal(rrl_slip_write(resp, sizeof(resp), &c), DNS_HEADER_LEN);
+	dns_put16(resp + 4, 1);
 	/* rrl_apply: the first answered whole, the next slipped, NULL is off. */
 	assert_int_equal(rrl_apply(r, (struct sockaddr *)&ss, &c, 3, resp, 40, &v), 40);
 	assert_int_equal(v, RRL_ANSWER);

@@ -9,6 +9,7 @@ the next (so no reply is lost in our own socket buffer).  NAME "*.ZONE"
 draws a fresh random label per query (a random-subdomain flood).  Prints
 one line: full=ANSWERS tc=TRUNCATED none=NO_REPLY secs=ELAPSED.
 """
+import math
 import os
 import socket
 import struct
@@ -16,7 +17,7 @@ import sys
 import time
 
 BURST = 50
-QUIET = 0.25      # a burst is over when nothing arrived for this long
+QUIET = 0.5       # a burst is over when nothing arrived for this long
 
 
 def qname(name):
@@ -63,7 +64,7 @@ def main():
             else:
                 full += 1
     print("full=%d tc=%d none=%d secs=%d" % (full, tc, n - full - tc,
-                                             int(time.time() - t0 + 0.999)))
+                                             math.ceil(time.time() - t0)))
 
 
 if __name__ == "__main__":
