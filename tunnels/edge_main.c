@@ -5,7 +5,7 @@
  *               [--max-conns N] [--max-conns-per-tunnel N]
  *               [--handshake-timeout MS] [--head-timeout MS]
  *               [--idle-timeout MS] [--poll-ms MS] [--drain-ms MS]
- *               [--log FILE] [--verbose]
+ *               [--metrics ADDR:PORT] [--log FILE] [--verbose]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -15,6 +15,8 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/netaddr.h"
 #include "tunnels/edge.h"
 
 static void
@@ -24,12 +26,14 @@ usage(void)
 	    "usage: burrow-edge --db PATH [--listen ADDR:PORT]... [--tcp-host ADDR]...\n"
 	    "                   [--max-conns N] [--max-conns-per-tunnel N]\n"
 	    "                   [--handshake-timeout MS] [--head-timeout MS] [--idle-timeout MS]\n"
-	    "                   [--poll-ms MS] [--drain-ms MS] [--log FILE] [--verbose]\n"
+	    "                   [--poll-ms MS] [--drain-ms MS] [--metrics ADDR:PORT]\n"
+	    "                   [--log FILE] [--verbose]\n"
 	    "  --listen      TLS listener for every tls/h2 tunnel (repeatable, default 127.0.0.1:8443)\n"
 	    "  --tcp-host    address tcp tunnels' public ports bind (repeatable, default: the\n"
 	    "                host of each --listen)\n"
 	    "  --poll-ms     read the store's change log at least this often (default 1000);\n"
-	    "                writes to the store wake the edge at once where inotify works\n");
+	    "                writes to the store wake the edge at once where inotify works\n"
+	    "  --metrics     serve Prometheus metrics at http://ADDR:PORT/metrics\n");
 	exit(2);
 }
 
@@ -81,6 +85,7 @@ main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "poll-ms", required_argument, NULL, 'p' },
 		{ "drain-ms", required_argument, NULL, 'D' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -96,8 +101,11 @@ main(int argc, char **argv)
 		.drain_ms = 10000,
 	};
 	char hosts[EDGE_LISTEN_MAX][64];
-	const char *logfile = NULL;
+	const char *logfile = NULL, *metrics_addr = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct metrics *m = NULL;
 	struct edge *e;
 	int c, i;
 
@@ -121,6 +129,14 @@ main(int argc, char **argv)
 		case 'I': cfg.idle_ms = number(optarg, 10, 86400000); break;
 		case 'p': cfg.poll_ms = number(optarg, 1, 60000); break;
 		case 'D': cfg.drain_ms = number(optarg, 0, 3600000); break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-edge: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				exit(2);
+			}
+			metrics_addr = optarg;
+			break;
 		case 'L': logfile = optarg; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		default: usage();
@@ -145,8 +161,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((e = edge_new(&cfg)) == NULL)
 		return 1;
+	/* The collector runs on the edge's loop, the counters' one writer. */
+	if (metrics_addr != NULL && ((m = metrics_new("burrow-edge")) == NULL ||
+	    metrics_add_collector(m, edge_metrics_collect, e) != BURROW_OK ||
+	    metrics_listen(m, e->base, metrics_addr) != BURROW_OK)) {
+		metrics_free(m);
+		edge_free(e);
+		return 1;
+	}
 	edge_run(e);
 	log_info("stopped");
+	metrics_free(m);
 	edge_free(e);
 	return 0;
 }
