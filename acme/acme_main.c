@@ -2,7 +2,7 @@
  * acme_main.c: bin/burrow-acme, the command line around acme.h.
  *
  *   burrow-acme [options] issue ZONE...     one-shot, zones in parallel
- *   burrow-acme [options] run [--once]      the renewal daemon
+ *   burrow-acme [options] run [--once] [--metrics ADDR:PORT]   the renewal daemon
  *   burrow-acme [options] account           register (or find) the account
  *   burrow-acme [options] key-rollover      change the account key
  *   burrow-acme [options] revoke ZONE       revoke the zone's certificate
@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 
 struct main_opts {
@@ -38,7 +39,7 @@ usage(void)
 	    "                   [--dns ADDR:PORT] [--dns-timeout S] [--contact mailto:...]\n"
 	    "                   [--eab-kid KID --eab-hmac-key KEY] [--key-type ecdsa|rsa]\n"
 	    "                   [--jobs N] [--json] [--log FILE] [--verbose]\n"
-	    "                   issue ZONE... | run [--interval S] [--once] |\n"
+	    "                   issue ZONE... | run [--interval S] [--once] [--metrics ADDR:PORT] |\n"
 	    "                   account | key-rollover | revoke ZONE\n");
 	exit(2);
 }
@@ -151,13 +152,17 @@ main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct acme_stats stats;
 	struct main_opts m;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	char canon[NAMES_MAX + 1], **zones = NULL;
 	const char *env, *cmd;
 	int ch, i, n, nzones = 0, rc = BURROW_ERR_INVALID;
@@ -167,6 +172,7 @@ main(int argc, char **argv)
 	m.run.jobs = 8;
 	m.run.interval_s = 60;
 	m.run.issue.dns_timeout_ms = 30000;
+	m.run.stats = &stats;
 	env = getenv("BURROW_DB");
 	snprintf(m.db_path, sizeof(m.db_path), "%s", env != NULL && *env ? env : "burrow.db");
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -202,6 +208,14 @@ main(int argc, char **argv)
 			m.run.interval_s = (unsigned)n;
 			break;
 		case 'o': m.run.once = 1; break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-acme: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				return 2;
+			}
+			m.run.metrics_addr = optarg;
+			break;
 		case 'J': m.json = 1; break;
 		case 'l': m.log_path = optarg; break;
 		case 'v': m.level = LOG_LEVEL_DEBUG; break;
