@@ -5,7 +5,7 @@
  *               [--tls-cert FILE --tls-key FILE] [--insecure-listen]
  *               [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]
  *               [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]
- *               [--once] [--verbose]
+ *               [--metrics ADDR:PORT] [--once] [--verbose]
  *
  * Interfaces and rules outlive the agent (traffic flows while it restarts);
  * on start it reconciles them with the store.  The API listens on loopback
@@ -24,11 +24,14 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 #include "db/store_proxy.h"
 #include "db/store_watch.h"
 #include "exit/exit_agent.h"
 #include "exit/exit_api.h"
+#include "exit/exit_metrics.h"
 #include "exit/exit_tls.h"
 
 #define EXIT_DEFAULT_LISTEN "127.0.0.1:8470"
@@ -39,6 +42,7 @@ struct daemon {
 	struct store_watch *watch;    /* runs exit_agent_poll() on store writes */
 	struct event *expire_ev, *term_ev, *int_ev, *hup_ev;
 	struct exit_api *api;
+	struct metrics *metrics;
 	struct store *store;
 	const char *tls_cert, *tls_key;
 };
@@ -52,7 +56,7 @@ usage(void)
 	    "                   [--tls-cert FILE --tls-key FILE] [--insecure-listen]\n"
 	    "                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n"
 	    "                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n"
-	    "                   [--once] [--verbose]\n");
+	    "                   [--metrics ADDR:PORT] [--once] [--verbose]\n");
 	exit(2);
 }
 
@@ -147,6 +151,7 @@ daemon_free(struct daemon *d)
 	size_t i;
 
 	exit_api_free(d->api);
+	metrics_free(d->metrics);
 	store_watch_free(d->watch);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
@@ -173,6 +178,7 @@ main(int argc, char **argv)
 		{ "expire-interval", required_argument, NULL, 'e' },
 		{ "poll-ms", required_argument, NULL, 'm' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -180,6 +186,9 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct timeval expire_tv;
 	const char *db = getenv("BURROW_DB"), *listen = EXIT_DEFAULT_LISTEN, *logfile = NULL;
+	const char *metrics_addr = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
 	int c, once = 0, rc = 1, poll_ms = 1000, expire_s = 10, insecure = 0;
@@ -204,6 +213,14 @@ main(int argc, char **argv)
 		case 'e': expire_s = int_arg(optarg, 1, 86400); break;
 		case 'm': poll_ms = int_arg(optarg, 10, 60000); break;
 		case 'L': logfile = optarg; break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-exit: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				return 2;
+			}
+			metrics_addr = optarg;
+			break;
 		case 'o': once = 1; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		default: usage();
@@ -255,6 +272,10 @@ main(int argc, char **argv)
 	d.api = exit_api_start(d.base, &d.agent, listen, tls);
 	tls = NULL;   /* the API owns it now, even on failure */
 	if (d.api == NULL)
+		goto out;
+	if (metrics_addr != NULL && ((d.metrics = metrics_new("burrow-exit")) == NULL ||
+	    metrics_add_collector(d.metrics, exit_metrics_collect, &d.agent) != BURROW_OK ||
+	    metrics_listen(d.metrics, d.base, metrics_addr) != BURROW_OK))
 		goto out;
 	if (d.tls_cert == NULL && exit_api_listen_loopback(listen) == 0)
 		log_warn("API on %s without TLS (--insecure-listen): bearer tokens cross the "
