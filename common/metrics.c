@@ -205,8 +205,10 @@ metrics_sample_buckets(struct metrics_out *o, const struct metrics_label *labels
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)total);
 		line(o, "_bucket", labels, nlabels, &le, v);
 	}
-	format_double(sum, v, sizeof(v));
-	line(o, "_sum", labels, nlabels, NULL, v);
+	if (!isnan(sum)) {
+		format_double(sum, v, sizeof(v));
+		line(o, "_sum", labels, nlabels, NULL, v);
+	}
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)total);
 	line(o, "_count", labels, nlabels, NULL, v);
 }

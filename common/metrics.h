@@ -126,7 +126,8 @@ void metrics_sample_i64(struct metrics_out *o, const struct metrics_label *label
 /* A histogram sample of the current (histogram) family from raw bucket
  * counts: counts[i] observations in (bounds[i-1], bounds[i]] and
  * counts[nbounds] above the last bound, sum their total.  Writes the
- * cumulative _bucket lines with le, then _sum and _count. */
+ * cumulative _bucket lines with le, then _sum (left out if sum is NaN: a
+ * source that counts buckets only) and _count. */
 void metrics_sample_buckets(struct metrics_out *o, const struct metrics_label *labels,
                             size_t nlabels, const double *bounds, const uint64_t *counts,
                             size_t nbounds, double sum);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -141,6 +143,12 @@ test_histogram_raw_no_labels(void **state)
 	assert_string_equal(s, "# HELP h x\n# TYPE h histogram\n"
 	    "h_bucket{le=\"0.5\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 3\n"
 	    "h_sum 7.25\nh_count 3\n");
+	free(s);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	metrics_sample_buckets(&o, NULL, 0, bounds, counts, 2, NAN);
+	s = text(b);
+	assert_string_equal(s, "h_bucket{le=\"0.5\"} 1\nh_bucket{le=\"1\"} 1\n"
+	    "h_bucket{le=\"+Inf\"} 3\nh_count 3\n");
 	free(s);
 	evbuffer_free(b);
 }
