@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "db/store.h"
+#include "dns/stats.h"
 #include "dns/zone_index.h"
 
 #define DNS_SERVER_LISTEN_MAX 16
@@ -47,5 +48,16 @@ struct dns_server *dns_server_new(const struct dns_server_config *cfg,
 int dns_server_run(struct dns_server *srv);
 
 void dns_server_free(struct dns_server *srv);
+
+/* Sums every worker's counters into *out (cleared first) with the change
+ * follower's figures.  Safe from any thread while the server runs: relaxed
+ * loads only, never a lock the answer path takes (stats.h). */
+void dns_server_stats(const struct dns_server *srv, struct dns_stats *out);
+
+/* Each zone's name and serial as of the last applied change, in a
+ * malloc'ed array (*out, *n; the caller frees *out).  Any thread; takes a
+ * lock only the change follower shares.  Errors: BURROW_ERR_NOMEM. */
+int dns_server_zones(const struct dns_server *srv, struct dns_zone_serial **out,
+                     size_t *n);
 
 #endif

@@ -3,8 +3,44 @@
  */
 #include <string.h>
 
-#include "dns/tsig.h"
 #include "dns/wire.h"
+
+size_t
+wire_skip_name(const uint8_t *msg, size_t len, size_t off)
+{
+	size_t total = 0;
+
+	for (;;) {
+		uint8_t c;
+		if (off >= len)
+			return 0;
+		c = msg[off];
+		if ((c & 0xC0) == 0xC0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (c & 0xC0)
+			return 0;
+		if (c == 0)
+			return off + 1;
+		total += 1 + (size_t)c;
+		if (total >= DNS_NAME_MAX)
+			return 0;
+		off += 1 + (size_t)c;
+	}
+}
+
+size_t
+wire_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type)
+{
+	size_t rdlen;
+
+	if ((off = wire_skip_name(msg, len, off)) == 0 || len - off < 10)
+		return 0;
+	if (type != NULL)
+		*type = dns_get16(msg + off);
+	rdlen = dns_get16(msg + off + 8);
+	off += 10;
+	return rdlen <= len - off ? off + rdlen : 0;
+}
 
 /* Reads the question name at off.  Compression pointers are refused in the
  * question (as NSD does): a query has nothing earlier to point at, and this
@@ -84,9 +120,9 @@ ends_with_tsig(const uint8_t *pkt, size_t len, size_t off, unsigned arcount)
 	uint16_t type = 0;
 
 	for (unsigned i = 0; i < arcount; i++)
-		if ((off = tsig_skip_rr(pkt, len, off, &type)) == 0)
+		if ((off = wire_skip_rr(pkt, len, off, &type)) == 0)
 			return 0;
-	return type == TSIG_TYPE;
+	return type == DNS_TYPE_TSIG;
 }
 
 enum dns_parse_result
