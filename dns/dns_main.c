@@ -10,19 +10,23 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 #include "dns/catalog.h"
 #include "dns/index_load.h"
+#include "dns/metrics.h"
 #include "dns/server.h"
 #include "dns/zone_index.h"
 
 #define USAGE \
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
-	"                  [--catalog NAME|none] [--journal-mb N]\n" \
+	"                  [--catalog NAME|none] [--journal-mb N] [--metrics ADDR:PORT]\n" \
 	"                  [--log FILE] [--verbose]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
-	"             writes to the store wake burrow-dns at once where inotify works\n"
+	"             writes to the store wake burrow-dns at once where inotify works\n" \
+	"  --metrics  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 
 static int
 parse_int(const char *s, long min, long max, int *out)
@@ -58,13 +62,17 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
 	    (size_t)64 << 20 };
-	const char *db = getenv("BURROW_DB"), *logfile = NULL;
+	const char *db = getenv("BURROW_DB"), *logfile = NULL, *metrics_addr = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct metrics *metrics = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
 	struct zone_index *idx = NULL;
@@ -117,6 +125,14 @@ main(int argc, char **argv)
 				goto usage;
 			cfg.journal_max = (size_t)secs << 20;
 			break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-dns: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				return 2;
+			}
+			metrics_addr = optarg;
+			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;
 			break;
@@ -159,9 +175,15 @@ main(int argc, char **argv)
 		goto out;
 	for (int i = 0; i < cfg.nlisten; i++)
 		log_info("listening on %s (UDP and TCP)", cfg.listen[i]);
+	/* A thread of its own: the workers never see a scrape (dns/metrics.c). */
+	if (metrics_addr != NULL && ((metrics = metrics_new("burrow-dns")) == NULL ||
+	    metrics_add_collector(metrics, dns_metrics_collect, srv) != BURROW_OK ||
+	    metrics_listen_thread(metrics, metrics_addr) != BURROW_OK))
+		goto out;
 	if (dns_server_run(srv) == BURROW_OK)
 		rc = 0;
 out:
+	metrics_free(metrics);
 	dns_server_free(srv);
 	zone_index_free(idx);
 	store_close(store);
