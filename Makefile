@@ -70,6 +70,7 @@ include domains/module.mk
 include dns/module.mk
 include acme/module.mk
 include tunnels/module.mk
+include api/module.mk
 include exit/module.mk
 include cli/module.mk
 include tests/module.mk
