@@ -2,7 +2,8 @@
  * api_main.c: bin/burrow-api, the platform's control API (docs/api.md).
  *
  *   burrow-api [--db PATH] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]
- *              [--reap-interval SECONDS] [--tunnel-limit N] [--log FILE] [--verbose]
+ *              [--reap-interval SECONDS] [--tunnel-limit N] [--metrics ADDR:PORT]
+ *              [--log FILE] [--verbose]
  *
  * Listens on 127.0.0.1:8480 by default; any other address needs TLS (API
  * keys are long-lived).  Every --reap-interval it deletes the tunnels whose
@@ -21,10 +22,13 @@
 #include <event2/event.h>
 
 #include "api/api.h"
+#include "api/metrics.h"
 #include "api/server.h"
 #include "common/error.h"
 #include "common/http_tls.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 
 #define API_DEFAULT_LISTEN "127.0.0.1:8480"
@@ -33,6 +37,8 @@ struct daemon {
 	struct api api;
 	struct event_base *base;
 	struct api_server *server;
+	struct api_stats stats;
+	struct metrics *metrics;
 	struct event *reap_ev, *term_ev, *int_ev, *hup_ev;
 	struct store *store;
 	const char *tls_cert, *tls_key;
@@ -44,7 +50,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: burrow-api [--db PATH] [--listen ADDR:PORT (default " API_DEFAULT_LISTEN ")]\n"
 	    "                  [--tls-cert FILE --tls-key FILE] [--reap-interval SECONDS]\n"
-	    "                  [--tunnel-limit N] [--log FILE] [--verbose]\n");
+	    "                  [--tunnel-limit N] [--metrics ADDR:PORT] [--log FILE] [--verbose]\n");
 	exit(2);
 }
 
@@ -74,6 +80,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		    store_errmsg(d->store));
 	else if (n > 0)
 		log_info("reaped %d expired tunnel%s", n, n == 1 ? "" : "s");
+	if (rc == BURROW_OK && n > 0)
+		metrics_add(&d->stats.reaped, (uint64_t)n);
 }
 
 static void
@@ -150,6 +158,7 @@ daemon_free(struct daemon *d)
 	size_t i;
 
 	api_server_free(d->server);
+	metrics_free(d->metrics);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -168,12 +177,16 @@ main(int argc, char **argv)
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "reap-interval", required_argument, NULL, 'r' },
 		{ "tunnel-limit", required_argument, NULL, 'T' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d;
 	const char *db = getenv("BURROW_DB"), *listen = API_DEFAULT_LISTEN, *logfile = NULL;
+	const char *metrics_addr = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
 	int c, rc = 1, reap_s = 1;
@@ -189,6 +202,14 @@ main(int argc, char **argv)
 		case 'k': d.tls_key = optarg; break;
 		case 'r': reap_s = int_arg(optarg, 1, 86400); break;
 		case 'T': d.api.tunnel_limit = int_arg(optarg, 0, 100000000); break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-api: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				return 2;
+			}
+			metrics_addr = optarg;
+			break;
 		case 'L': logfile = optarg; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		default: usage();
@@ -217,11 +238,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	d.api.store = d.store;
+	d.api.stats = &d.stats;
 	if ((d.base = event_base_new()) == NULL)
 		goto out;
 	d.server = api_server_start(d.base, &d.api, listen, tls);
 	tls = NULL;   /* the server owns it now, even on failure */
 	if (d.server == NULL || add_events(&d, reap_s) != BURROW_OK)
+		goto out;
+	if (metrics_addr != NULL && ((d.metrics = metrics_new("burrow-api")) == NULL ||
+	    metrics_add_collector(d.metrics, api_metrics_collect, &d.stats) != BURROW_OK ||
+	    metrics_listen(d.metrics, d.base, metrics_addr) != BURROW_OK))
 		goto out;
 	on_reap(-1, 0, &d);
 	log_info("serving the API on %s (%s)", listen, d.tls_cert != NULL ? "TLS" : "clear text");

@@ -2,7 +2,8 @@
 # --metrics on every daemon: GET /metrics passes `promtool check metrics`,
 # answers 404 elsewhere and 405 to other methods, its counters move after
 # real traffic (curl and openssl through the edge, dig against burrow-dns,
-# Pebble issuing through burrow-acme, a peer connected on burrow-exit), and
+# Pebble issuing through burrow-acme, a peer connected on burrow-exit, curl
+# against burrow-api), and
 # a real Prometheus server on loopback scrapes them all: `up == 1` for each
 # job and the counters found through its HTTP API.
 # burrow-exit runs in a network namespace of its own (it writes nftables and
@@ -186,6 +187,22 @@ else
 	echo "ok $((T_N += 1)) # SKIP burrow-exit needs root, wg, nft and socat (make deps)"
 fi
 
+# ---- burrow-api: requests by method and status ----
+for _try in 1 2 3; do
+	APIP=$(free_port)
+	PM=$(free_port)
+	start api "$BIN/burrow-api" --db "$BURROW_DB" --listen "127.0.0.1:$APIP" \
+		--metrics "127.0.0.1:$PM"
+	API_PID=$LAST_PID
+	wait_for 20 sh -c "ss -Htln | grep -q ':$PM ' || ! kill -0 $API_PID" || break
+	kill -0 "$API_PID" 2>/dev/null && break
+done
+ok "api metrics port answers" wait_for 20 scrape api "$PM"
+same "a request without a key: 401" 401 "$(status "http://127.0.0.1:$APIP/v1/tunnels")"
+ok "requests_total{method=GET,code=401} moved" wait_for 20 at_least api "$PM" \
+	'burrow_api_requests_total{method="GET",code="401"}' 1
+check_daemon api "$PM"
+
 # ---- a real Prometheus scraping them all ----
 PP=$(free_port)
 {
@@ -194,6 +211,7 @@ PP=$(free_port)
 	echo "  - { job_name: edge, static_configs: [ { targets: ['127.0.0.1:$EM'] } ] }"
 	echo "  - { job_name: acme, static_configs: [ { targets: ['127.0.0.1:$AM'] } ] }"
 	echo "  - { job_name: dns, static_configs: [ { targets: ['127.0.0.1:$DM'] } ] }"
+	echo "  - { job_name: api, static_configs: [ { targets: ['127.0.0.1:$PM'] } ] }"
 	[ -z "$XM" ] ||
 		echo "  - { job_name: exit, static_configs: [ { targets: ['127.0.0.1:$XM'] } ] }"
 } >"$T_DIR/prometheus.yml"
@@ -210,7 +228,7 @@ query_ge() {
 	v=$(query "$1") && [ -n "$v" ] && awk -v v="$v" -v n="$2" 'BEGIN { exit !(v + 0 >= n + 0) }'
 }
 ok "prometheus answers" wait_for 120 curl -fsS "http://127.0.0.1:$PP/-/ready"
-jobs="edge acme dns"
+jobs="edge acme dns api"
 [ -z "$XM" ] || jobs="$jobs exit"
 for j in $jobs; do
 	ok "prometheus: up{job=$j} == 1" wait_for 120 query_ge "up{job=\"$j\"} == 1" 1
