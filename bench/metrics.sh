@@ -4,7 +4,9 @@
 # queries/s (dnsperf, one server thread, 90% existing names, 10% NXDOMAIN),
 # each with metrics off and on; with metrics on, /metrics is scraped every
 # second during the run (a Prometheus far busier than the usual 15 s).
-# Two processes of each, one with --metrics, on the same pinned CPU
+# The edge runs without and with --metrics in turn on the store's one TLS
+# port (started afresh and warmed up for each figure); burrow-dns as two
+# processes, one with --metrics.  All on the same pinned CPU
 # (bench/edge_lib.bash: BENCH_PIN, BENCH_PROXY_CPU, BENCH_LOAD_CPU), loaded
 # one at a time, in alternating order.  Prints the medians (and ranges) of
 # the rates and of the CPU time per request/query (utime+stime from
@@ -17,17 +19,20 @@ N=${N:-20000}
 DNS_ZONE=w.bench.test
 
 # ---- burrow-edge off and on ----
-EP_ON=$(port)
 EM=$(port)
-start_edge
-EDGE_OFF=$EDGE_PID
-"${PROXY_PIN[@]}" "$ROOT/bin/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EP_ON" \
-	--max-conns $MAXCONN --max-conns-per-tunnel $MAXCONN --idle-timeout 900000 \
-	--metrics "127.0.0.1:$EM" --log "$T/edge_on.log" &
-EDGE_ON=$!
-PIDS="$PIDS $EDGE_ON"
-wait_port "$EP_ON"
-wait_port "$EM"
+# edge_with on|off: a fresh burrow-edge on $EP (with --metrics on $EM).
+edge_with() {
+	m=()
+	[ "$1" = on ] && m=(--metrics "127.0.0.1:$EM")
+	"${PROXY_PIN[@]}" "$ROOT/bin/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EP" \
+		--max-conns $MAXCONN --max-conns-per-tunnel $MAXCONN --idle-timeout 900000 \
+		"${m[@]}" --log "$T/edge_$1.log" &
+	EDGE_PID=$!
+	PIDS="$PIDS $EDGE_PID"
+	wait_port "$EP"
+	[ "$1" = on ] && wait_port "$EM"
+	run_wrk "https://$HOST:$EP/small" 10 1 >/dev/null
+}
 
 # scraper PORT: GET /metrics every second until killed (by the cleanup).
 scraper() {
@@ -42,21 +47,17 @@ PIDS="$PIDS $!"
 echo "# metrics off vs on: burrow-edge keep-alive requests (wrk -t1 -c50) and burrow-dns" \
 	"queries (dnsperf), ${DUR}s per figure, $RUNS run(s); $(pin_note);" \
 	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for p in "$EP" "$EP_ON"; do
-	run_wrk "https://$HOST:$p/small" 10 1 >/dev/null
-done
 for run in $(seq "$RUNS"); do
 	if [ $((run % 2)) = 1 ]; then order="off on"; else order="on off"; fi
 	for w in $order; do
-		if [ "$w" = off ]; then pid=$EDGE_OFF p=$EP; else pid=$EDGE_ON p=$EP_ON; fi
-		r=$(measure req "$pid" "https://$HOST:$p/small" 50)
+		edge_with "$w"
+		r=$(measure req "$EDGE_PID" "https://$HOST:$EP/small" 50)
+		stop_proxy "$EDGE_PID"
 		echo "$r" >>"$T/edge.$w"
 		[ "${BENCH_VERBOSE:-0}" = 1 ] && echo "  run $run edge $w: $r" >&2
 		case $r in *" 1") echo "bench: wrk reported errors (edge, metrics $w)" >&2 ;; esac
 	done
 done
-stop_proxy "$EDGE_OFF"
-stop_proxy "$EDGE_ON"
 
 # ---- burrow-dns off and on ----
 dns_ok=0
