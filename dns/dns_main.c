@@ -23,9 +23,13 @@
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N] [--metrics ADDR:PORT]\n" \
+	"                  [--udp-steer cpu|flow|shared]\n" \
 	"                  [--log FILE] [--verbose]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
 	"             writes to the store wake burrow-dns at once where inotify works\n" \
+	"  --udp-steer with --threads > 1, UDP queries go to the worker of the CPU\n" \
+	"             that received them (cpu, default), by client flow (flow: for a\n" \
+	"             single-queue NIC without RPS) or to one shared socket (shared)\n" \
 	"  --metrics  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 
 static int
@@ -63,12 +67,13 @@ main(int argc, char **argv)
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
 		{ "metrics", required_argument, NULL, 'X' },
+		{ "udp-steer", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
-	    (size_t)64 << 20 };
+	    (size_t)64 << 20, DNS_UDP_STEER_CPU };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL, *metrics_addr = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
@@ -132,6 +137,16 @@ main(int argc, char **argv)
 				return 2;
 			}
 			metrics_addr = optarg;
+			break;
+		case 'U':
+			if (strcmp(optarg, "cpu") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_CPU;
+			else if (strcmp(optarg, "flow") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_FLOW;
+			else if (strcmp(optarg, "shared") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_SHARED;
+			else
+				goto usage;
 			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;

@@ -1,8 +1,10 @@
 /*
  * follow.c: follows the store's change log into the zone index, the IXFR
- * journal and the catalog zone; see server_internal.h.
+ * journal and the catalog zone, reading ahead and swapping in under the
+ * workers' locks a chunk at a time; see server_internal.h.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -53,6 +55,55 @@ follow_publish(struct dns_server *srv)
 	return BURROW_OK;
 }
 
+/* Changes swapped in per lock: bounds how long a worker waits (a chunk
+ * of new tunnels is a few hundred µs of index work), while a bulk import
+ * still becomes a few IXFR deltas rather than one per change. */
+#define FOLLOW_CHUNK 64
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+count_swap(struct dns_server *srv, uint64_t ns)
+{
+	/* The first thread is the only writer of these. */
+	atomic_store_explicit(&srv->stat_swaps,
+	    atomic_load_explicit(&srv->stat_swaps, memory_order_relaxed) + 1, memory_order_relaxed);
+	atomic_store_explicit(&srv->stat_swap_ns,
+	    atomic_load_explicit(&srv->stat_swap_ns, memory_order_relaxed) + ns,
+	    memory_order_relaxed);
+	if (ns > atomic_load_explicit(&srv->stat_swap_max_ns, memory_order_relaxed))
+		atomic_store_explicit(&srv->stat_swap_max_ns, ns, memory_order_relaxed);
+}
+
+/* Swaps the chunk b last read into the index, journal and catalog with
+ * every worker locked out.  The SQL happened before, in _read(). */
+static int
+swap_chunk(struct dns_server *srv, struct index_load_batch *b, int *applied)
+{
+	struct index_load_observer obs = { journal_name, journal_all, srv };
+	uint64_t t0 = now_ns();
+	int rc, changed = 0;
+
+	server_lock_all(srv);
+	if (ixfr_journal_begin(srv->journal, srv->idx) != BURROW_OK)
+		ixfr_journal_note_all(srv->journal);
+	rc = index_load_batch_apply(srv->store, srv->idx, b, &srv->seq, applied, &obs);
+	/* New and removed zones change the catalog, with the same serial. */
+	if (rc == BURROW_OK && srv->catalog != NULL)
+		rc = catalog_sync(srv->catalog, srv->idx, (uint32_t)srv->seq, &obs, &changed);
+	ixfr_journal_commit(srv->journal, srv->idx, rc);
+	server_unlock_all(srv);
+	count_swap(srv, now_ns() - t0);
+	return rc;
+}
+
 /* The store watch's reader (first thread): a cheap max(seq) first, so a
  * wake-up with nothing new never takes the workers' locks.  Returns 1 if
  * changes were applied, 0 if there were none, or an error. */
@@ -60,9 +111,9 @@ int
 follow_changes(void *arg)
 {
 	struct dns_server *srv = arg;
-	struct index_load_observer obs = { journal_name, journal_all, srv };
+	struct index_load_batch *b = NULL;
 	int64_t max;
-	int applied = 0, rc, changed = 0;
+	int applied = 0, total = 0, rc;
 
 	if ((rc = store_change_max(srv->store, &max)) != BURROW_OK) {
 		log_error("change log: %s", store_errmsg(srv->store));
@@ -71,20 +122,19 @@ follow_changes(void *arg)
 	atomic_store_explicit(&srv->stat_store_seq, max, memory_order_relaxed);
 	if (max <= srv->seq)
 		return 0;
-	server_lock_all(srv);
-	if (ixfr_journal_begin(srv->journal, srv->idx) != BURROW_OK)
-		ixfr_journal_note_all(srv->journal);
-	rc = index_load_changes_observed(srv->store, srv->idx, &srv->seq, &applied, &obs);
-	/* New and removed zones change the catalog, with the same serial. */
-	if (rc == BURROW_OK && srv->catalog != NULL)
-		rc = catalog_sync(srv->catalog, srv->idx, (uint32_t)srv->seq, &obs, &changed);
-	ixfr_journal_commit(srv->journal, srv->idx, rc);
-	server_unlock_all(srv);
+	rc = index_load_batch_new(srv->store, srv->seq, &b);
+	while (rc == BURROW_OK && !index_load_batch_done(b)) {
+		if ((rc = index_load_batch_read(srv->store, srv->idx, b, FOLLOW_CHUNK)) != BURROW_OK)
+			break;
+		rc = swap_chunk(srv, b, &applied);
+		total += applied;
+	}
+	index_load_batch_free(b);
 	if (rc != BURROW_OK)
 		log_error("applying changes after %lld: %s (%s); retrying",
 		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
-	if (follow_publish(srv) != BURROW_OK)
+	if (total > 0 && follow_publish(srv) != BURROW_OK)
 		log_error("zone serials for the stats: out of memory");
 	secondaries_notify(srv, NULL, 0);
-	return rc != BURROW_OK ? rc : applied > 0;
+	return rc != BURROW_OK ? rc : total > 0;
 }

@@ -281,30 +281,50 @@ collect_change(const struct store_change *ch, void *ctx)
 	return 0;
 }
 
-/* Re-reads what one name of zone z serves: tunnel and records. */
+/* Reads what one name of zone z serves (no change to the index): *tunnel
+ * and its records, appended to rrs. */
 static int
-reload_name(struct store *s, struct zone_index *idx, struct dns_zone *z, const char *name)
+read_name(struct store *s, struct zone_index *idx, const struct dns_zone *z, const char *name,
+          int *tunnel, ldns_rr_list *rrs)
 {
-	struct names_ctx c = { idx, z->id, "", z->id, NULL, 0 };
+	struct names_ctx c = { idx, z->id, "", z->id, rrs, 0 };
 	struct store_tunnel t;
-	int rc, tunnel;
+	int rc;
 
 	rc = store_tunnel_get(s, name, &t);
 	if (rc != BURROW_OK && rc != BURROW_ERR_NOTFOUND)
 		return rc;
-	tunnel = rc == BURROW_OK && t.zone_id == z->id;
-	if ((c.rrs = ldns_rr_list_new()) == NULL)
-		return BURROW_ERR_NOMEM;
-	rc = store_record_list(s, z->id, name, load_record, &c);
-	if (rc == BURROW_OK) {
-		/* An empty list clears the records; the tunnel flag is set too. */
-		rc = zone_index_name_set(idx, z, name, tunnel, c.rrs);
-		if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
-			log_error("%s: not served: %s", name, burrow_strerror(rc));
-			rc = BURROW_OK;
-		}
+	*tunnel = rc == BURROW_OK && t.zone_id == z->id;
+	return store_record_list(s, z->id, name, load_record, &c);
+}
+
+/* Hands what read_name() found to the index. */
+static int
+apply_name(struct zone_index *idx, struct dns_zone *z, const char *name, int tunnel,
+           const ldns_rr_list *rrs)
+{
+	/* An empty list clears the records; the tunnel flag is set too. */
+	int rc = zone_index_name_set(idx, z, name, tunnel, rrs);
+
+	if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
+		log_error("%s: not served: %s", name, burrow_strerror(rc));
+		rc = BURROW_OK;
 	}
-	ldns_rr_list_deep_free(c.rrs);
+	return rc;
+}
+
+/* Re-reads what one name of zone z serves: tunnel and records. */
+static int
+reload_name(struct store *s, struct zone_index *idx, struct dns_zone *z, const char *name)
+{
+	ldns_rr_list *rrs = ldns_rr_list_new();
+	int rc, tunnel = 0;
+
+	if (rrs == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = read_name(s, idx, z, name, &tunnel, rrs)) == BURROW_OK)
+		rc = apply_name(idx, z, name, tunnel, rrs);
+	ldns_rr_list_deep_free(rrs);
 	return rc;
 }
 
@@ -337,67 +357,211 @@ int
 index_load_changes_observed(struct store *s, struct zone_index *idx, int64_t *seq,
                             int *applied, const struct index_load_observer *obs)
 {
-	struct change_set cs = { NULL, 0, 0 };
-	int rc, edges = 0;
+	struct index_load_batch *b = NULL;
+	int rc;
 
 	*applied = 0;
-	if ((rc = store_change_since(s, *seq, collect_change, &cs)) != BURROW_OK || cs.n == 0)
+	if ((rc = index_load_batch_new(s, *seq, &b)) != BURROW_OK || index_load_batch_done(b))
 		goto out;
-	for (int i = 0; i < cs.n && rc == BURROW_OK; i++) {
-		const struct store_change *ch = &cs.c[i];
-		struct dns_zone *z;
-		int dup = 0;
+	if ((rc = index_load_batch_read(s, idx, b, INT32_MAX)) == BURROW_OK)
+		rc = index_load_batch_apply(s, idx, b, seq, applied, obs);
+out:
+	index_load_batch_free(b);
+	return rc;
+}
 
-		/* A name listed again later is re-read once, at its last change. */
-		for (int j = i + 1; cs.n <= 256 && j < cs.n && !dup; j++)
-			dup = cs.c[j].zone_id == ch->zone_id && strcmp(cs.c[j].name, ch->name) == 0;
-		if (ch->zone_id == 0) {
+/* ---- read ahead, apply under the caller's lock ---- */
+
+enum ahead_kind {
+	AHEAD_SKIP,    /* listed again later in the chunk: applied there */
+	AHEAD_EDGES,   /* the edge addresses (every zone) */
+	AHEAD_ZONE,    /* a zone row or a name of an unknown zone: read when applied */
+	AHEAD_NAME,    /* a name of a known zone, its data read ahead */
+};
+
+struct ahead {
+	enum ahead_kind kind;
+	int tunnel;
+	ldns_rr_list *rrs;
+};
+
+struct index_load_batch {
+	struct change_set cs;
+	int next;              /* first change of the chunk that was read */
+	int n;                 /* changes in that chunk */
+	struct ahead *a;       /* n of them */
+};
+
+int
+index_load_batch_new(struct store *s, int64_t seq, struct index_load_batch **out)
+{
+	struct index_load_batch *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (b == NULL)
+		return BURROW_ERR_NOMEM;
+	if ((rc = store_change_since(s, seq, collect_change, &b->cs)) != BURROW_OK) {
+		index_load_batch_free(b);
+		return rc;
+	}
+	*out = b;
+	return BURROW_OK;
+}
+
+int
+index_load_batch_done(const struct index_load_batch *b)
+{
+	return b->next + b->n >= b->cs.n;
+}
+
+static void
+chunk_clear(struct index_load_batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		ldns_rr_list_deep_free(b->a[i].rrs);
+	free(b->a);
+	b->a = NULL;
+	b->next += b->n;
+	b->n = 0;
+}
+
+void
+index_load_batch_free(struct index_load_batch *b)
+{
+	if (b == NULL)
+		return;
+	chunk_clear(b);
+	free(b->cs.c);
+	free(b);
+}
+
+/* The apex of z in presentation form without the final dot. */
+static void
+apex_text(const struct dns_zone *z, char *out, size_t outsz)
+{
+	ldns_rdf *r = ldns_dname_new_frm_data((uint16_t)z->name_len, z->name);
+	char *str = r != NULL ? ldns_rdf2str(r) : NULL;
+	size_t n;
+
+	snprintf(out, outsz, "%s", str != NULL ? str : "");
+	n = strlen(out);
+	if (n > 0 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+	free(str);
+	ldns_rdf_deep_free(r);
+}
+
+/* Classifies change i of the chunk and reads a plain name's data. */
+static int
+read_ahead(struct store *s, struct zone_index *idx, struct index_load_batch *b, int i)
+{
+	const struct store_change *ch = &b->cs.c[b->next + i];
+	struct ahead *a = &b->a[i];
+	char apex[NAMES_MAX + 2];
+	struct dns_zone *z;
+
+	/* A name listed again later is re-read once, at its last change. */
+	for (int j = i + 1; b->n <= 256 && j < b->n; j++) {
+		const struct store_change *later = &b->cs.c[b->next + j];
+		if (ch->zone_id != 0 && later->zone_id == ch->zone_id &&
+		    strcmp(later->name, ch->name) == 0) {
+			a->kind = AHEAD_SKIP;
+			return BURROW_OK;
+		}
+	}
+	if (ch->zone_id == 0) {
+		a->kind = AHEAD_EDGES;
+		return BURROW_OK;
+	}
+	a->kind = AHEAD_ZONE;
+	if ((z = zone_index_zone_by_id(idx, ch->zone_id)) == NULL)
+		return BURROW_OK;
+	apex_text(z, apex, sizeof(apex));
+	if (strcmp(apex, ch->name) == 0)
+		return BURROW_OK;
+	a->kind = AHEAD_NAME;
+	if ((a->rrs = ldns_rr_list_new()) == NULL)
+		return BURROW_ERR_NOMEM;
+	return read_name(s, idx, z, ch->name, &a->tunnel, a->rrs);
+}
+
+int
+index_load_batch_read(struct store *s, struct zone_index *idx, struct index_load_batch *b,
+                      int max)
+{
+	int rc = BURROW_OK;
+
+	chunk_clear(b);
+	b->n = b->cs.n - b->next < max ? b->cs.n - b->next : max;
+	if (b->n > 0 && (b->a = calloc((size_t)b->n, sizeof(*b->a))) == NULL) {
+		b->n = 0;
+		return BURROW_ERR_NOMEM;
+	}
+	for (int i = 0; i < b->n && rc == BURROW_OK; i++)
+		rc = read_ahead(s, idx, b, i);
+	return rc;
+}
+
+/* Applies change i of the chunk (telling obs first). */
+static int
+apply_one(struct store *s, struct zone_index *idx, struct index_load_batch *b, int i,
+          const struct index_load_observer *obs)
+{
+	const struct store_change *ch = &b->cs.c[b->next + i];
+	const struct ahead *a = &b->a[i];
+	struct dns_zone *z = zone_index_zone_by_id(idx, ch->zone_id);
+	int rc;
+
+	if (z != NULL && obs != NULL && obs->name != NULL)
+		obs->name(obs->ctx, z, ch->name);
+	if (a->kind == AHEAD_NAME)
+		/* An earlier change of the chunk may have dropped the zone. */
+		return z != NULL ? apply_name(idx, z, ch->name, a->tunnel, a->rrs) : BURROW_OK;
+	if (z == NULL)
+		return reload_zone(s, idx, ch->zone_id, ch->name);
+	/* The apex: the zone row (SOA, NS) and the apex's own records. */
+	rc = reload_zone(s, idx, ch->zone_id, ch->name);
+	if (rc == BURROW_OK && (z = zone_index_zone_by_id(idx, ch->zone_id)) != NULL)
+		rc = reload_name(s, idx, z, ch->name);
+	return rc;
+}
+
+int
+index_load_batch_apply(struct store *s, struct zone_index *idx, struct index_load_batch *b,
+                       int64_t *seq, int *applied, const struct index_load_observer *obs)
+{
+	const struct store_change *c = b->cs.c + b->next;
+	int rc = BURROW_OK, edges = 0;
+
+	*applied = 0;
+	if (b->n == 0)
+		return BURROW_OK;
+	for (int i = 0; i < b->n && rc == BURROW_OK; i++) {
+		if (b->a[i].kind == AHEAD_SKIP)
+			continue;
+		if (b->a[i].kind == AHEAD_EDGES) {
 			if (!edges && obs != NULL && obs->all != NULL)
 				obs->all(obs->ctx);
 			edges = 1;
 			continue;
 		}
-		if (dup)
-			continue;
-		z = zone_index_zone_by_id(idx, ch->zone_id);
-		if (z != NULL && obs != NULL && obs->name != NULL)
-			obs->name(obs->ctx, z, ch->name);
-		if (z == NULL) {
-			rc = reload_zone(s, idx, ch->zone_id, ch->name);
-		} else {
-			char apex[NAMES_MAX + 2];
-			ldns_rdf *r = ldns_dname_new_frm_data((uint16_t)z->name_len, z->name);
-			char *str = r != NULL ? ldns_rdf2str(r) : NULL;
-			snprintf(apex, sizeof(apex), "%s", str != NULL ? str : "");
-			if (apex[0] != '\0' && apex[strlen(apex) - 1] == '.')
-				apex[strlen(apex) - 1] = '\0';
-			free(str);
-			ldns_rdf_deep_free(r);
-			if (strcmp(apex, ch->name) == 0) {
-				rc = reload_zone(s, idx, ch->zone_id, ch->name);
-				if (rc == BURROW_OK && (z = zone_index_zone_by_id(idx, ch->zone_id)) != NULL)
-					rc = reload_name(s, idx, z, ch->name);
-			} else {
-				rc = reload_name(s, idx, z, ch->name);
-			}
-		}
+		rc = apply_one(s, idx, b, i, obs);
 	}
 	if (rc == BURROW_OK && edges)
 		rc = load_edges(s, idx);
 	if (rc != BURROW_OK)
-		goto out;
+		return rc;
 	/* SOA serials: the newest change of each zone or of every zone. */
 	for (struct dns_zone *z = zone_index_zones(idx); z != NULL; z = z->next) {
-		for (int i = cs.n - 1; i >= 0; i--) {
-			if (cs.c[i].zone_id == 0 || cs.c[i].zone_id == z->id) {
-				zone_index_zone_serial(idx, z, (uint32_t)cs.c[i].seq);
+		for (int i = b->n - 1; i >= 0; i--) {
+			if (c[i].zone_id == 0 || c[i].zone_id == z->id) {
+				zone_index_zone_serial(idx, z, (uint32_t)c[i].seq);
 				break;
 			}
 		}
 	}
-	*seq = cs.c[cs.n - 1].seq;
-	*applied = cs.n;
-out:
-	free(cs.c);
-	return rc;
+	*seq = c[b->n - 1].seq;
+	*applied = b->n;
+	return BURROW_OK;
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@
 /* Stop reading a TCP client that does not read its answers (RFC 7766 6.2.3
  * allows the server to protect itself). */
 #define TCP_OUT_HIGH (256 * 1024)
+#define UDP_RCVBUF (4 * 1024 * 1024)
 /* How often the secondaries table is re-read (it is a handful of rows). */
 #define SECONDARIES_POLL_MS 1000
 
@@ -97,9 +99,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	uint64_t t0;
 
 	(void)what;
-	pthread_mutex_lock(&w->lock);
 	/* Several batches per wake-up, so a busy socket does not pay for an
-	 * epoll round trip per packet; bounded so other sockets get a turn. */
+	 * epoll round trip per packet; bounded so other sockets get a turn.
+	 * The lock is taken per batch: a change swap waits for one batch at
+	 * most, not eight. */
 	for (rounds = 0; rounds < 8; rounds++) {
 		for (i = 0; i < UDP_BATCH; i++) {
 			w->in_iov[i].iov_base = w->in[i];
@@ -117,6 +120,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		t0 = now_ns();
+		pthread_mutex_lock(&w->lock);
 		for (i = 0, m = 0; i < n; i++) {
 			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
 			    DNS_UDP, w->out[m], sizeof(w->out[m]));
@@ -144,11 +148,11 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			w->out_msg[m].msg_hdr.msg_iovlen = 1;
 			m++;
 		}
+		pthread_mutex_unlock(&w->lock);
 		udp_send(w, fd, m, t0);
 		if (n < UDP_BATCH)
 			break;
 	}
-	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- TCP (RFC 7766) ---- */
@@ -363,7 +367,7 @@ static int
 open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 {
 	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int on = 1;
+	int on = 1, rcvbuf = UDP_RCVBUF;
 
 	if (fd < 0)
 		return -1;
@@ -371,10 +375,57 @@ open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (reuseport)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	/* Room for a stall (a preempted worker, a change swap) at full rate:
+	 * the default ~200 KB holds a few hundred queries, a few ms' worth.
+	 * Past net.core.rmem_max only with CAP_NET_ADMIN (FORCE). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* Steers every packet of fd's SO_REUSEPORT group to the socket of the CPU
+ * that received it (classic BPF, A = cpu % n: the group's sockets are the
+ * workers' in bind order).  The kernel's own choice hashes the 4-tuple, so
+ * a few client flows (a benchmark, a handful of big resolvers) can land on
+ * one worker and leave the others idle; by CPU, the spread follows the
+ * NIC's receive queues (RSS) or the senders' CPUs on loopback. */
+static int
+steer_by_cpu(int fd, int n)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+}
+
+/* The UDP socket worker n reads for listen address i (see
+ * enum dns_udp_steer in server.h); -1 with errno on failure. */
+static int
+worker_udp(struct dns_server *srv, int n, int i, const struct sockaddr_storage *ss,
+           socklen_t len)
+{
+	enum dns_udp_steer steer = srv->cfg.udp_steer;
+	int fd;
+
+	if (srv->nw == 1)
+		return open_udp(ss, len, 0);
+	if (steer == DNS_UDP_STEER_SHARED)
+		return n == 0 ? open_udp(ss, len, 0) : dup(srv->w[0].udp_fd[i]);
+	if ((fd = open_udp(ss, len, 1)) < 0 || n != 0 || steer != DNS_UDP_STEER_CPU)
+		return fd;
+	/* Set once, on the group's first socket; until the others are bound
+	 * an index past the group falls back to the hash. */
+	if (steer_by_cpu(fd, srv->nw) != 0)
+		log_error("UDP %s: cannot steer by CPU (%s); the kernel hashes flows",
+		    srv->cfg.listen[i], strerror(errno));
 	return fd;
 }
 
@@ -479,7 +530,7 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 			    srv->cfg.listen[i]);
 			return BURROW_ERR_INVALID;
 		}
-		if ((w->udp_fd[i] = open_udp(&ss, len, reuse)) < 0) {
+		if ((w->udp_fd[i] = worker_udp(srv, n, i, &ss, len)) < 0) {
 			log_error("UDP %s: %s", srv->cfg.listen[i], strerror(errno));
 			return BURROW_ERR_IO;
 		}
@@ -537,6 +588,12 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 	srv->idx = idx;
 	srv->seq = seq;
 	srv->nw = cfg->threads > 0 ? cfg->threads : 1;
+	if (srv->cfg.udp_steer == DNS_UDP_STEER_CPU && srv->nw > sysconf(_SC_NPROCESSORS_ONLN)) {
+		/* cpu % threads would leave the extra workers without UDP. */
+		log_info("%d threads on %ld CPUs: UDP spread by flow", srv->nw,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+		srv->cfg.udp_steer = DNS_UDP_STEER_FLOW;
+	}
 	if ((srv->w = calloc((size_t)srv->nw, sizeof(*srv->w))) == NULL)
 		goto fail;
 	for (i = 0; i < srv->nw; i++)
@@ -588,6 +645,24 @@ fail:
 	return NULL;
 }
 
+/* One line at exit: what the workers answered and how long changes kept
+ * them waiting (the benchmarks read it). */
+static void
+log_stats(const struct dns_server *srv)
+{
+	struct dns_stats st;
+	uint64_t q = 0;
+
+	dns_server_stats(srv, &st);
+	for (int t = 0; t < DNS_STATS_TRANSPORTS; t++)
+		for (int r = 0; r < DNS_STATS_RCODES; r++)
+			q += st.queries[t][r];
+	log_info("answered %llu queries (%llu UDP unanswered); %llu change swaps locked "
+	    "workers out %.1f ms in all, %.0f us at most", (unsigned long long)q,
+	    (unsigned long long)st.dropped[DNS_UDP], (unsigned long long)st.swaps,
+	    (double)st.swap_ns / 1e6, (double)st.swap_max_ns / 1e3);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -626,6 +701,7 @@ dns_server_run(struct dns_server *srv)
 		pthread_join(srv->w[i].thread, NULL);
 		srv->w[i].started = 0;
 	}
+	log_stats(srv);
 	return srv->failed ? BURROW_ERR_IO : BURROW_OK;
 }
 

@@ -2,13 +2,18 @@
  * server.h: burrow-dns's sockets and event loops (libevent).
  *
  * One event loop per thread; with more than one thread every thread binds
- * its own UDP and TCP sockets with SO_REUSEPORT and the kernel spreads the
- * clients.  All threads answer from one zone index; the first thread also
- * follows the store's change log (woken by db/store_watch.h on every write)
- * and applies changes while holding every thread's lock (a "big reader" lock: a reader takes only its own, so
- * answering never contends).  The callbacks only move bytes: the answers
- * come from dns_answer() (answer.h), zone transfers and signed queries from
- * xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
+ * its own UDP and TCP sockets with SO_REUSEPORT.  The kernel spreads TCP
+ * connections by flow; UDP packets go by default to the worker of the CPU
+ * that received them (a few client flows would otherwise hash onto one
+ * worker), or by flow, or to one socket all workers read (udp_steer).
+ * All threads answer from one zone index.  The first thread also follows
+ * the store's change log (woken by db/store_watch.h on every write, ahead
+ * of the queries of the same loop iteration): it reads the changes first,
+ * then swaps them in a chunk at a time while holding every worker's lock
+ * (a "big reader" lock: a reader takes only its own, so answering never
+ * contends, and the other workers wait only for a swap, never for SQL).
+ * The callbacks only move bytes: the answers come from dns_answer()
+ * (answer.h), zone transfers and signed queries from xfr_handle() (xfr.h).  The first thread also keeps the IXFR journal and
  * the catalog zone in step with the index, re-reads the secondaries every
  * second and sends NOTIFY (notify.h) whenever a zone's serial moves.
  */
@@ -23,6 +28,13 @@
 
 #define DNS_SERVER_LISTEN_MAX 16
 
+/* How the UDP packets of one listen address reach the workers. */
+enum dns_udp_steer {
+	DNS_UDP_STEER_CPU,     /* a SO_REUSEPORT socket each, by receiving CPU */
+	DNS_UDP_STEER_FLOW,    /* a SO_REUSEPORT socket each, the kernel's flow hash */
+	DNS_UDP_STEER_SHARED,  /* one socket every worker reads */
+};
+
 struct dns_server_config {
 	const char *listen[DNS_SERVER_LISTEN_MAX];  /* "ADDR:PORT", "[V6]:PORT" */
 	int nlisten;
@@ -32,6 +44,7 @@ struct dns_server_config {
 	int poll_ms;          /* change-log safety poll (writes wake the server) */
 	const char *catalog;  /* catalog zone name (RFC 9432), NULL: none */
 	size_t journal_max;   /* bytes of IXFR history */
+	enum dns_udp_steer udp_steer;  /* with threads > 1 */
 };
 
 struct dns_server;

@@ -83,6 +83,7 @@ struct dns_server {
 	/* The follower's figures for dns_server_stats(), relaxed stores. */
 	_Atomic int64_t stat_store_seq, stat_applied_seq;
 	_Atomic uint64_t stat_names;
+	_Atomic uint64_t stat_swaps, stat_swap_ns, stat_swap_max_ns;
 	struct zone_serials *serials;
 };
 
@@ -96,8 +97,9 @@ void server_unlock_all(struct dns_server *srv);
  * (the previous list stays). */
 int follow_publish(struct dns_server *srv);
 
-/* The store watch's reader (first thread): applies new change-log entries
- * to the index, journal and catalog, then notifies.  Returns 1 if changes
+/* The store watch's reader (first thread): reads new change-log entries
+ * and applies them to the index, journal and catalog a chunk at a time
+ * under server_lock_all(), then notifies.  Returns 1 if changes
  * were applied, 0 if there were none, or a negative error (logged). */
 int follow_changes(void *arg);
 

@@ -66,6 +66,9 @@ dns_server_stats(const struct dns_server *srv, struct dns_stats *out)
 	 * lands between its two stores can show applied ahead of it. */
 	out->lag = out->store_seq > out->applied_seq ? out->store_seq - out->applied_seq : 0;
 	out->names = atomic_load_explicit(&srv->stat_names, memory_order_relaxed);
+	out->swaps = atomic_load_explicit(&srv->stat_swaps, memory_order_relaxed);
+	out->swap_ns = atomic_load_explicit(&srv->stat_swap_ns, memory_order_relaxed);
+	out->swap_max_ns = atomic_load_explicit(&srv->stat_swap_max_ns, memory_order_relaxed);
 }
 
 int

@@ -51,6 +51,9 @@ struct dns_stats {
 	int64_t applied_seq;    /* the newest change in the index */
 	int64_t lag;            /* store_seq - applied_seq (>= 0) */
 	uint64_t names;         /* names in the index */
+	/* Chunks of changes swapped in with the workers locked out, and how
+	 * long they were locked out: in all, and the longest. */
+	uint64_t swaps, swap_ns, swap_max_ns;
 };
 
 /* The worker's own counter c grows by n: relaxed load + relaxed store, so
