@@ -229,6 +229,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (m.run.metrics_addr != NULL && strcmp(cmd, "run") != 0) {
+		fprintf(stderr, "burrow-acme: --metrics is for the daemon (run)\n");
+		return 2;
+	}
 	if (log_init("burrow-acme", m.log_path, m.level) != BURROW_OK) {
 		fprintf(stderr, "burrow-acme: cannot open log %s\n", m.log_path);
 		return 1;

@@ -63,7 +63,7 @@ put(struct metrics_out *o, const char *s, size_t n)
 }
 
 static void
-puts_(struct metrics_out *o, const char *s)
+put_str(struct metrics_out *o, const char *s)
 {
 	put(o, s, strlen(s));
 }
@@ -81,7 +81,7 @@ escaped(struct metrics_out *o, const char *s, int quote)
 		if (esc == NULL)
 			continue;
 		put(o, run, (size_t)(s - run));
-		puts_(o, esc);
+		put_str(o, esc);
 		run = s + 1;
 	}
 	put(o, run, (size_t)(s - run));
@@ -117,15 +117,15 @@ metrics_family(struct metrics_out *o, const char *name, enum metrics_type type,
 
 	o->family = name;
 	o->type = type;
-	puts_(o, "# HELP ");
-	puts_(o, name);
-	puts_(o, " ");
+	put_str(o, "# HELP ");
+	put_str(o, name);
+	put_str(o, " ");
 	escaped(o, help, 0);
-	puts_(o, "\n# TYPE ");
-	puts_(o, name);
-	puts_(o, " ");
-	puts_(o, types[type]);
-	puts_(o, "\n");
+	put_str(o, "\n# TYPE ");
+	put_str(o, name);
+	put_str(o, " ");
+	put_str(o, types[type]);
+	put_str(o, "\n");
 }
 
 /* name{a="x",b="y"[,extra="v"]} with the value text after a space. */
@@ -135,24 +135,24 @@ line(struct metrics_out *o, const char *suffix, const struct metrics_label *labe
 {
 	size_t i;
 
-	puts_(o, o->family);
-	puts_(o, suffix);
+	put_str(o, o->family);
+	put_str(o, suffix);
 	if (nlabels > 0 || extra != NULL) {
-		puts_(o, "{");
+		put_str(o, "{");
 		for (i = 0; i < nlabels + (extra != NULL); i++) {
 			const struct metrics_label *l = i < nlabels ? &labels[i] : extra;
 			if (i > 0)
-				puts_(o, ",");
-			puts_(o, l->name);
-			puts_(o, "=\"");
+				put_str(o, ",");
+			put_str(o, l->name);
+			put_str(o, "=\"");
 			metrics_escape_label(o, l->value);
-			puts_(o, "\"");
+			put_str(o, "\"");
 		}
-		puts_(o, "}");
+		put_str(o, "}");
 	}
-	puts_(o, " ");
-	puts_(o, value);
-	puts_(o, "\n");
+	put_str(o, " ");
+	put_str(o, value);
+	put_str(o, "\n");
 }
 
 void
@@ -492,10 +492,10 @@ metrics_free(struct metrics *m)
 	if (m == NULL)
 		return;
 	if (m->thread_started) {
-		if (write(m->wake[1], "x", 1) != 1)
-			log_error("metrics: cannot stop the serving thread");
-		else
-			pthread_join(m->thread, NULL);
+		/* A socketpair with room for a byte: only EINTR can delay it. */
+		while (write(m->wake[1], "x", 1) != 1 && errno == EINTR)
+			;
+		pthread_join(m->thread, NULL);
 	}
 	if (m->http != NULL)
 		evhttp_free(m->http);

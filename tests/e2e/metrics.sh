@@ -145,6 +145,8 @@ ok "the customer domain's expiry is in the future" \
 ok "the imported base certificate's expiry too" \
 	at_least acme "$AM" "burrow_acme_certificate_expiry_seconds{zone=\"$ZONE\"}" "$now"
 check_daemon acme "$AM"
+ok "burrow-acme --metrics outside run: exit 2" exit_status 2 "$BIN/burrow-acme" \
+	--db "$BURROW_DB" --metrics "127.0.0.1:$(free_port)" issue "$CUSTOM"
 
 # ---- burrow-exit in a namespace, its metrics forwarded to loopback ----
 XM=""
