@@ -12,9 +12,12 @@
 # the rates and of the CPU time per request/query (utime+stime from
 # /proc/PID/stat; steadier than rates on a busy machine), and the on/off
 # ratios (goal: within 2%).  BENCH_RUNS (3), BENCH_SECONDS per figure (8),
-# N names in the DNS store (20000).  Asserts nothing.
+# BENCH_ROWS ("edge dns"), N names in the DNS store (20000),
+# BENCH_DNS_THREADS (1).  Asserts nothing.
 source "$(dirname "$0")/edge_lib.bash"
 RUNS=${BENCH_RUNS:-3}
+ROWS=${BENCH_ROWS:-edge dns}
+DNS_THREADS=${BENCH_DNS_THREADS:-1}
 N=${N:-20000}
 DNS_ZONE=w.bench.test
 
@@ -47,7 +50,9 @@ PIDS="$PIDS $!"
 echo "# metrics off vs on: burrow-edge keep-alive requests (wrk -t1 -c50) and burrow-dns" \
 	"queries (dnsperf), ${DUR}s per figure, $RUNS run(s); $(pin_note);" \
 	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for run in $(seq "$RUNS"); do
+edge_runs=$RUNS
+case " $ROWS " in *" edge "*) ;; *) edge_runs=0 ;; esac
+for run in $(seq "$edge_runs"); do
 	if [ $((run % 2)) = 1 ]; then order="off on"; else order="on off"; fi
 	for w in $order; do
 		edge_with "$w"
@@ -61,7 +66,9 @@ done
 
 # ---- burrow-dns off and on ----
 dns_ok=0
-if ! command -v dnsperf >/dev/null; then
+if [ "${ROWS#*dns}" = "$ROWS" ]; then
+	:
+elif ! command -v dnsperf >/dev/null; then
 	echo "# dnsperf missing (make deps): no DNS figures"
 elif ! "$ROOT/bin/burrow-dns" --help 2>&1 | grep -q -- --metrics; then
 	echo "# burrow-dns has no --metrics in this build: no DNS figures"
@@ -84,10 +91,10 @@ PY
 	DP_ON=$(port)
 	DM=$(port)
 	"${PROXY_PIN[@]}" "$ROOT/bin/burrow-dns" --db "$T/dns.db" --listen "127.0.0.1:$DP_OFF" \
-		--threads 1 >"$T/dns_off.log" 2>&1 &
+		--threads "$DNS_THREADS" >"$T/dns_off.log" 2>&1 &
 	DNS_OFF=$!
 	"${PROXY_PIN[@]}" "$ROOT/bin/burrow-dns" --db "$T/dns.db" --listen "127.0.0.1:$DP_ON" \
-		--threads 1 --metrics "127.0.0.1:$DM" >"$T/dns_on.log" 2>&1 &
+		--threads "$DNS_THREADS" --metrics "127.0.0.1:$DM" >"$T/dns_on.log" 2>&1 &
 	DNS_ON=$!
 	PIDS="$PIDS $DNS_OFF $DNS_ON"
 	wait_port "$DP_OFF" 60
@@ -134,8 +141,10 @@ row() { # NAME FILE_PREFIX UNIT
 		"$or" "$(col 1 "$2.off" | range)" "$nr" "$(col 1 "$2.on" | range)" "$(ratio "$nr" "$or")" \
 		"$oc" "$3" "$nc" "$3" "$(ratio "$nc" "$oc")"
 }
-row "edge keep-alive req/s" "$T/edge" "us/req"
-[ "$dns_ok" = 1 ] && row "dns queries/s (1 thread)" "$T/dns" "us/q"
-echo "# CPU/unit ranges: edge off $(col 2 "$T/edge.off" | range) on $(col 2 "$T/edge.on" | range)$(
-	[ "$dns_ok" = 1 ] && echo "; dns off $(col 2 "$T/dns.off" | range) on $(col 2 "$T/dns.on" | range)")"
+[ "$edge_runs" -gt 0 ] && row "edge keep-alive req/s" "$T/edge" "us/req"
+[ "$dns_ok" = 1 ] && row "dns queries/s ($DNS_THREADS thread(s))" "$T/dns" "us/q"
+[ "$edge_runs" -gt 0 ] &&
+	echo "# edge CPU/unit ranges: off $(col 2 "$T/edge.off" | range) on $(col 2 "$T/edge.on" | range)"
+[ "$dns_ok" = 1 ] &&
+	echo "# dns CPU/unit ranges: off $(col 2 "$T/dns.off" | range) on $(col 2 "$T/dns.on" | range)"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

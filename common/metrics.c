@@ -455,13 +455,7 @@ static void *
 serve_thread(void *arg)
 {
 	struct metrics *m = arg;
-	sigset_t set;
 
-	/* A scraper that hangs up mid-answer is an EPIPE here, never a
-	 * signal that kills the daemon (evbuffer writes with writev). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	event_base_dispatch(m->own_base);
 	return NULL;
 }
@@ -469,6 +463,7 @@ serve_thread(void *arg)
 int
 metrics_listen_thread(struct metrics *m, const char *addr)
 {
+	sigset_t all, old;
 	int rc;
 
 	if (m->own_base != NULL)
@@ -480,7 +475,15 @@ metrics_listen_thread(struct metrics *m, const char *addr)
 		return BURROW_ERR_NOMEM;
 	if ((rc = metrics_listen(m, m->own_base, addr)) != BURROW_OK)
 		return rc;
-	if (pthread_create(&m->thread, NULL, serve_thread, m) != 0)
+	/* The thread blocks every signal: the daemon's own threads take them
+	 * as they arrange (burrow-dns: its first loop; burrow-acme:
+	 * sigtimedwait), and a scraper that hangs up mid-answer is an EPIPE
+	 * here, never a SIGPIPE (evbuffer writes with writev). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&m->thread, NULL, serve_thread, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return BURROW_ERR_NOMEM;
 	m->thread_started = 1;
 	return BURROW_OK;
