@@ -66,32 +66,41 @@ ok "a request through a tls tunnel" wait_for 20 sh -c \
 ok "connections_total{kind=tls,result=ok} moved" \
 	wait_for 20 at_least edge "$EM" 'burrow_edge_connections_total{kind="tls",result="ok"}' 1
 ok "bytes to the target counted" \
-	at_least edge "$EM" 'burrow_edge_relayed_bytes_total{direction="to_target"}' 50
+	wait_for 30 at_least edge "$EM" 'burrow_edge_relayed_bytes_total{direction="to_target"}' 50
 ok "bytes to the client counted" \
-	at_least edge "$EM" 'burrow_edge_relayed_bytes_total{direction="to_client"}' 6
+	wait_for 30 at_least edge "$EM" 'burrow_edge_relayed_bytes_total{direction="to_client"}' 6
 ok "a full TLS handshake counted" \
-	at_least edge "$EM" 'burrow_edge_tls_handshakes_total{result="full"}' 1
+	wait_for 30 at_least edge "$EM" 'burrow_edge_tls_handshakes_total{result="full"}' 1
 echo | timeout 10 openssl s_client -connect "127.0.0.1:$EDGE_PORT" \
 	-servername "nosuchtunnel1.$ZONE" >/dev/null 2>&1
 ok "an unknown SNI counted" wait_for 20 at_least edge "$EM" \
 	'burrow_edge_unknown_sni_total{reason="no_tunnel"}' 1
 ok "... and its failed handshake" \
-	at_least edge "$EM" 'burrow_edge_tls_handshakes_total{result="failed"}' 1
+	wait_for 30 at_least edge "$EM" 'burrow_edge_tls_handshakes_total{result="failed"}' 1
 TH=$(tunnel tls "127.0.0.1:$HTTP_PORT" --connect-token)
 same "a request without a connect token gets 401" 401 \
 	"$(status --cacert "$T_DIR/ca.pem" --resolve "$TH:$EDGE_PORT:127.0.0.1" "https://$TH:$EDGE_PORT/")"
 ok "the gate refusal counted by reason" wait_for 20 at_least edge "$EM" \
 	'burrow_edge_gate_refusals_total{reason="no_token"}' 1
 ok "... and the connection by result" \
-	at_least edge "$EM" 'burrow_edge_connections_total{kind="tls",result="gate_refused"}' 1
+	wait_for 30 at_least edge "$EM" 'burrow_edge_connections_total{kind="tls",result="gate_refused"}' 1
 ok "open connections gauge present" \
-	at_least edge "$EM" 'burrow_edge_open_connections' 0
+	wait_for 30 at_least edge "$EM" 'burrow_edge_open_connections' 0
 check_daemon edge "$EM"
 "$BIN/burrow-edge" --db "$BURROW_DB" --metrics localhost:1 2>"$T_DIR/badm.err"
 same "--metrics with a host name exits 2" 2 $?
 same "... with one line on stderr" 1 "$(wc -l <"$T_DIR/badm.err")"
 
 # ---- burrow-dns ----
+# dns_ready_or_gone: burrow-dns answers the base zone's SOA (dig prints
+# ";; connection timed out" on stdout too: a line not starting with ';')
+# and serves /metrics, or it has exited.
+dns_ready_or_gone() {
+	! kill -0 "$DNS_PID" 2>/dev/null || {
+		dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$ZONE" SOA | grep -q '^[^;]' &&
+			scrape dns "$DM"
+	}
+}
 # acme_lib's dns_start, with a metrics port (both tried again if taken).
 dns_start_metrics() {
 	for _try in 1 2 3; do
@@ -100,7 +109,7 @@ dns_start_metrics() {
 		start dns "$BIN/burrow-dns" --db "$BURROW_DB" --listen "127.0.0.1:$DNS_PORT" \
 			--poll-ms 50 --metrics "127.0.0.1:$DM"
 		DNS_PID=$LAST_PID
-		wait_for 20 dns_up_or_gone || return 1
+		wait_for 60 dns_ready_or_gone || return 1
 		kill -0 "$DNS_PID" 2>/dev/null && return 0
 		wait "$DNS_PID" 2>/dev/null
 		grep -q "Address already in use" "$T_DIR/dns.log" || return 1
@@ -109,18 +118,19 @@ dns_start_metrics() {
 }
 ok "burrow-dns up" dns_start_metrics
 check_daemon dns "$DM"
-for _ in 1 2 3; do dig +short +time=2 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$H" A >/dev/null; done
-dig +short +time=2 +tries=1 -p "$DNS_PORT" @127.0.0.1 "nosuch1.$ZONE" A >/dev/null
+for _ in 1 2 3; do dig +short +time=5 +tries=2 -p "$DNS_PORT" @127.0.0.1 "$H" A >/dev/null; done
+dig +short +time=5 +tries=2 -p "$DNS_PORT" @127.0.0.1 "nosuch1.$ZONE" A >/dev/null
 ok "queries_total{transport=udp,rcode=NOERROR} moved" wait_for 20 at_least dns "$DM" \
 	'burrow_dns_queries_total{transport="udp",rcode="NOERROR"}' 3
 ok "queries_total{transport=udp,rcode=NXDOMAIN} moved" \
-	at_least dns "$DM" 'burrow_dns_queries_total{transport="udp",rcode="NXDOMAIN"}' 1
-dig +short +tcp +time=2 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$H" A >/dev/null
+	wait_for 30 at_least dns "$DM" 'burrow_dns_queries_total{transport="udp",rcode="NXDOMAIN"}' 1
+dig +short +tcp +time=5 +tries=2 -p "$DNS_PORT" @127.0.0.1 "$H" A >/dev/null
 ok "a TCP query counted" wait_for 20 at_least dns "$DM" \
 	'burrow_dns_queries_total{transport="tcp",rcode="NOERROR"}' 1
 ok "answer latency histogram counted them" \
-	at_least dns "$DM" 'burrow_dns_answer_duration_seconds_count' 4
-ok "the base zone's serial" at_least dns "$DM" "burrow_dns_zone_serial{zone=\"$ZONE\"}" 1
+	wait_for 30 at_least dns "$DM" 'burrow_dns_answer_duration_seconds_count' 4
+ok "the base zone's serial" wait_for 30 at_least dns "$DM" \
+	"burrow_dns_zone_serial{zone=\"$ZONE\"}" 1
 ok "no change-log lag once the index has caught up" wait_for 20 sh -c \
 	"curl -fsS http://127.0.0.1:$DM/metrics | grep -qx 'burrow_dns_changelog_lag 0'"
 
@@ -138,12 +148,12 @@ ACMED=$LAST_PID
 ok "acme metrics port answers" wait_for 30 scrape acme "$AM"
 ok "an order issued, counted by outcome" wait_for 90 at_least acme "$AM" \
 	'burrow_acme_orders_total{outcome="issued"}' 1
-ok "signed requests counted" at_least acme "$AM" 'burrow_acme_requests_total' 5
+ok "signed requests counted" wait_for 30 at_least acme "$AM" 'burrow_acme_requests_total' 5
 now=$(date +%s)
 ok "the customer domain's expiry is in the future" \
-	at_least acme "$AM" "burrow_acme_certificate_expiry_seconds{zone=\"$CUSTOM\"}" "$now"
+	wait_for 30 at_least acme "$AM" "burrow_acme_certificate_expiry_seconds{zone=\"$CUSTOM\"}" "$now"
 ok "the imported base certificate's expiry too" \
-	at_least acme "$AM" "burrow_acme_certificate_expiry_seconds{zone=\"$ZONE\"}" "$now"
+	wait_for 30 at_least acme "$AM" "burrow_acme_certificate_expiry_seconds{zone=\"$ZONE\"}" "$now"
 check_daemon acme "$AM"
 ok "burrow-acme --metrics outside run: exit 2" exit_status 2 "$BIN/burrow-acme" \
 	--db "$BURROW_DB" --metrics "127.0.0.1:$(free_port)" issue "$CUSTOM"
