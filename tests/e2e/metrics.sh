@@ -140,11 +140,20 @@ ok "a delegated customer domain" sh -c "$B domain add $CUSTOM --workspace ws >/d
 	$B domain mark $CUSTOM delegated --reason test >/dev/null"
 export PEBBLE_VA_NOSLEEP=1
 ok "pebble up" pebble_start pebble
-AM=$(free_port)
-start acmed "$BIN/burrow-acme" --db "$BURROW_DB" --directory "$PEBBLE_DIRECTORY" \
-	--ca-bundle "$PEBBLE_CA" --dns "127.0.0.1:$DNS_PORT" --jobs 2 run --interval 1 \
-	--metrics "127.0.0.1:$AM"
-ACMED=$LAST_PID
+# up_or_gone NAME PORT PID: NAME's /metrics answers, or PID has exited.
+up_or_gone() {
+	scrape "$1" "$2" || ! kill -0 "$3" 2>/dev/null
+}
+# A port taken between free_port and the bind: another one, up to 3 times.
+for _try in 1 2 3; do
+	AM=$(free_port)
+	start acmed "$BIN/burrow-acme" --db "$BURROW_DB" --directory "$PEBBLE_DIRECTORY" \
+		--ca-bundle "$PEBBLE_CA" --dns "127.0.0.1:$DNS_PORT" --jobs 2 run --interval 1 \
+		--metrics "127.0.0.1:$AM"
+	ACMED=$LAST_PID
+	wait_for 60 up_or_gone acme "$AM" "$ACMED"
+	kill -0 "$ACMED" 2>/dev/null && break
+done
 ok "acme metrics port answers" wait_for 30 scrape acme "$AM"
 ok "an order issued, counted by outcome" wait_for 90 at_least acme "$AM" \
 	'burrow_acme_orders_total{outcome="issued"}' 1
@@ -206,7 +215,7 @@ for _try in 1 2 3; do
 	start api "$BIN/burrow-api" --db "$BURROW_DB" --listen "127.0.0.1:$APIP" \
 		--metrics "127.0.0.1:$PM"
 	API_PID=$LAST_PID
-	wait_for 20 sh -c "ss -Htln | grep -q ':$PM ' || ! kill -0 $API_PID" || break
+	wait_for 60 up_or_gone api "$PM" "$API_PID"
 	kill -0 "$API_PID" 2>/dev/null && break
 done
 ok "api metrics port answers" wait_for 20 scrape api "$PM"
@@ -216,7 +225,6 @@ ok "requests_total{method=GET,code=401} moved" wait_for 20 at_least api "$PM" \
 check_daemon api "$PM"
 
 # ---- a real Prometheus scraping them all ----
-PP=$(free_port)
 {
 	echo "global: { scrape_interval: 1s, scrape_timeout: 1s }"
 	echo "scrape_configs:"
@@ -228,8 +236,18 @@ PP=$(free_port)
 		echo "  - { job_name: exit, static_configs: [ { targets: ['127.0.0.1:$XM'] } ] }"
 } >"$T_DIR/prometheus.yml"
 ok "promtool accepts the scrape config" promtool check config "$T_DIR/prometheus.yml"
-start prometheus prometheus --config.file="$T_DIR/prometheus.yml" \
-	--storage.tsdb.path="$T_DIR/tsdb" --web.listen-address="127.0.0.1:$PP"
+prom_up_or_gone() {
+	curl -fsS "http://127.0.0.1:$PP/-/ready" || ! kill -0 "$PROM_PID" 2>/dev/null
+}
+for _try in 1 2 3; do
+	PP=$(free_port)
+	start prometheus prometheus --config.file="$T_DIR/prometheus.yml" \
+		--storage.tsdb.path="$T_DIR/tsdb" --web.listen-address="127.0.0.1:$PP"
+	PROM_PID=$LAST_PID
+	wait_for 120 prom_up_or_gone
+	kill -0 "$PROM_PID" 2>/dev/null && break
+	wait "$PROM_PID" 2>/dev/null
+done
 # query EXPR: the first result's value through the HTTP API, or nothing.
 query() {
 	curl -fsS --max-time 10 "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
