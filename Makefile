@@ -62,7 +62,7 @@ endef
 
 # common/ and the store: every program links them, last.
 $(eval $(call subsystem,db,$$(BUILD)/db/schema_sql.o))
-$(eval $(call subsystem,common))
+$(eval $(call subsystem,common,$$(BUILD)/common/version_str.o))
 BURROW_LIBS := $(db_LIB) $(common_LIB)
 
 # cli/ last: bin/burrow links the other subsystems' archives.
@@ -95,6 +95,18 @@ bin/.build: FORCE
 $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# One version for every program's --version (common/version.sh: git describe
+# in a clone, else the VERSION file); the file is rewritten only when the
+# version changes.
+BURROW_VERSION := $(shell sh common/version.sh)
+VERSION_C = '\#include "common/version.h"\nconst char burrow_version_string[] = "%s";\n'
+$(BUILD)/common/version_str.c: FORCE
+	@mkdir -p $(@D)
+	@printf $(VERSION_C) '$(BURROW_VERSION)' | cmp -s - $@ || \
+	    printf $(VERSION_C) '$(BURROW_VERSION)' > $@
+$(BUILD)/common/version_str.o: $(BUILD)/common/version_str.c $(BUILD)/.flags
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # Migrations live as plain .sql files; they are compiled in as strings.
 $(BUILD)/db/schema_sql.c: $(sort $(wildcard db/schema/*.sql)) db/schema/embed.sh

@@ -6,6 +6,10 @@
  *   burrow-acme [options] account           register (or find) the account
  *   burrow-acme [options] key-rollover      change the account key
  *   burrow-acme [options] revoke ZONE       revoke the zone's certificate
+ *
+ * Options go before or after the verb ("--" ends them).  A malformed
+ * command line is one line on stderr and exit 2; once the log is open (--log
+ * FILE) every failure goes through it, so the file has them all.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,7 +23,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/names.h"
-#include "common/netaddr.h"
+#include "common/opts.h"
+#include "common/version.h"
 #include "db/store.h"
 
 struct main_opts {
@@ -31,17 +36,55 @@ struct main_opts {
 	enum log_level level;
 };
 
+#define USAGE \
+	"usage: burrow-acme [--db PATH] [--directory URL] [--ca-bundle FILE]\n" \
+	"                   [--dns ADDR:PORT] [--dns-timeout S] [--contact mailto:...]\n" \
+	"                   [--eab-kid KID --eab-hmac-key KEY] [--key-type ecdsa|rsa]\n" \
+	"                   [--jobs N] [--json] [--log FILE] [--verbose] [--version]\n" \
+	"                   issue ZONE... | run [--interval S] [--once] [--metrics ADDR:PORT] |\n" \
+	"                   account | key-rollover | revoke ZONE\n" \
+	"  options go before or after the verb; --db defaults to $BURROW_DB, else ./burrow.db;\n" \
+	"  times in seconds or with a unit (30s, 5m, 1h)\n" \
+	"examples:\n" \
+	"  burrow-acme issue w.modal.host --directory https://acme-v02.api.letsencrypt.org/directory\n" \
+	"  burrow-acme run --interval 5m --log /var/log/burrow/burrow-acme.log\n" \
+	"  burrow-acme account --contact mailto:ops@example.com\n" \
+	"  burrow-acme key-rollover\n" \
+	"  burrow-acme revoke w.modal.host\n"
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: burrow-acme [--db PATH] [--directory URL] [--ca-bundle FILE]\n"
-	    "                   [--dns ADDR:PORT] [--dns-timeout S] [--contact mailto:...]\n"
-	    "                   [--eab-kid KID --eab-hmac-key KEY] [--key-type ecdsa|rsa]\n"
-	    "                   [--jobs N] [--json] [--log FILE] [--verbose]\n"
-	    "                   issue ZONE... | run [--interval S] [--once] [--metrics ADDR:PORT] |\n"
-	    "                   account | key-rollover | revoke ZONE\n");
+	fputs(USAGE, stderr);
 	exit(2);
+}
+
+/* Checks the verb and its operand count before anything starts: one line
+ * on stderr and BURROW_ERR_INVALID for a malformed command line. */
+static int
+check_verb(const char *cmd, int nargs)
+{
+	static const struct {
+		const char *name, *operands;
+		int min, max;
+	} verbs[] = {
+		{ "issue", " ZONE...", 1, 1 << 20 }, { "revoke", " ZONE", 1, 1 },
+		{ "run", "", 0, 0 }, { "account", "", 0, 0 }, { "key-rollover", "", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(cmd, verbs[i].name) != 0)
+			continue;
+		if (nargs >= verbs[i].min && nargs <= verbs[i].max)
+			return BURROW_OK;
+		fprintf(stderr, "burrow-acme: usage: burrow-acme [options] %s%s (see --help)\n",
+		    cmd, verbs[i].operands);
+		return BURROW_ERR_INVALID;
+	}
+	fprintf(stderr, "burrow-acme: no command '%s': want issue, run, account, key-rollover "
+	    "or revoke (see --help)\n", cmd);
+	return BURROW_ERR_INVALID;
 }
 
 /* Progress lines on stdout: "ZONE: event detail" or one JSON object each. */
@@ -74,7 +117,7 @@ defaults_from_store(struct main_opts *m)
 	char err[256];
 
 	if (store_open(m->db_path, 0, &s, err, sizeof(err)) != BURROW_OK) {
-		fprintf(stderr, "burrow-acme: cannot open the store %s: %s\n", m->db_path, err);
+		log_error("cannot open the store %s: %s", m->db_path, err);
 		return BURROW_ERR_IO;
 	}
 	if (m->directory[0] == '\0')
@@ -87,7 +130,7 @@ defaults_from_store(struct main_opts *m)
 		store_setting_set(s, "acme.dns_server", m->dns);
 	store_close(s);
 	if (m->directory[0] == '\0') {
-		fprintf(stderr, "burrow-acme: no --directory given and none remembered\n");
+		log_error("no --directory given and none remembered");
 		return BURROW_ERR_INVALID;
 	}
 	return BURROW_OK;
@@ -102,7 +145,7 @@ cmd_single(struct main_opts *m, const char *what, const char *zone)
 	int rc;
 
 	if ((rc = store_open(m->db_path, 0, &s, err, sizeof(err))) != BURROW_OK) {
-		fprintf(stderr, "burrow-acme: cannot open the store: %s\n", err);
+		log_error("cannot open the store: %s", err);
 		return rc;
 	}
 	if (strcmp(what, "revoke") == 0) {
@@ -110,7 +153,7 @@ cmd_single(struct main_opts *m, const char *what, const char *zone)
 		    sizeof(err))) == BURROW_OK)
 			print_progress(m, zone, "revoked", "");
 		else
-			fprintf(stderr, "burrow-acme: %s: %s\n", zone, err);
+			log_error("%s: %s", zone, err);
 		goto out;
 	}
 	if ((c = acme_client_new(m->directory, m->run.ca_bundle)) == NULL) {
@@ -119,12 +162,12 @@ cmd_single(struct main_opts *m, const char *what, const char *zone)
 	}
 	if ((rc = acme_client_directory(c)) != BURROW_OK ||
 	    (rc = acme_client_account(c, s, &m->run.account)) != BURROW_OK) {
-		fprintf(stderr, "burrow-acme: %s\n", c->err);
+		log_error("%s", c->err);
 		goto out;
 	}
 	if (strcmp(what, "key-rollover") == 0) {
 		if ((rc = acme_client_key_change(c, s)) != BURROW_OK)
-			fprintf(stderr, "burrow-acme: key change: %s\n", c->err);
+			log_error("key change: %s", c->err);
 		else
 			print_progress(m, "account", "key changed", c->kid);
 	} else {
@@ -157,14 +200,15 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct acme_stats stats;
 	struct main_opts m;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
 	char canon[NAMES_MAX + 1], **zones = NULL;
 	const char *env, *cmd;
+	char host[64], mhost[64];
+	uint16_t port, mport;
 	int ch, i, n, nzones = 0, rc = BURROW_ERR_INVALID;
 
 	memset(&m, 0, sizeof(m));
@@ -180,10 +224,14 @@ main(int argc, char **argv)
 		case 'd': snprintf(m.db_path, sizeof(m.db_path), "%s", optarg); break;
 		case 'D': snprintf(m.directory, sizeof(m.directory), "%s", optarg); break;
 		case 'C': snprintf(m.ca_bundle, sizeof(m.ca_bundle), "%s", optarg); break;
-		case 'n': snprintf(m.dns, sizeof(m.dns), "%s", optarg); break;
+		case 'n':
+			if (opts_addr_port("--dns", optarg, 0, host, sizeof(host), &port) != BURROW_OK)
+				return 2;
+			snprintf(m.dns, sizeof(m.dns), "%s", optarg);
+			break;
 		case 'T':
-			if ((n = atoi(optarg)) < 1 || n > 3600)
-				usage();
+			if (opts_duration("--dns-timeout", optarg, OPTS_S, 1, 3600, &n) != BURROW_OK)
+				return 2;
 			m.run.issue.dns_timeout_ms = (unsigned)n * 1000;
 			break;
 		case 'c': m.run.account.contact = optarg; break;
@@ -195,35 +243,50 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "ecdsa") == 0 || strcmp(optarg, "ec") == 0)
 				m.run.issue.key_type = ACME_KEY_EC;
 			else
-				usage();
+			{
+				opts_bad("--key-type", optarg, "ecdsa or rsa");
+				return 2;
+			}
 			break;
 		case 'j':
-			if ((n = atoi(optarg)) < 1 || n > 256)
-				usage();
+			if (opts_int("--jobs", optarg, 1, 256, &n) != BURROW_OK)
+				return 2;
 			m.run.jobs = (unsigned)n;
 			break;
 		case 'i':
-			if ((n = atoi(optarg)) < 1)
-				usage();
+			if (opts_duration("--interval", optarg, OPTS_S, 1, 7 * 86400, &n) != BURROW_OK)
+				return 2;
 			m.run.interval_s = (unsigned)n;
 			break;
 		case 'o': m.run.once = 1; break;
 		case 'X':
-			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
-				fprintf(stderr, "burrow-acme: --metrics '%s' is not a numeric "
-				    "ADDR:PORT\n", optarg);
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
 				return 2;
-			}
 			m.run.metrics_addr = optarg;
 			break;
 		case 'J': m.json = 1; break;
 		case 'l': m.log_path = optarg; break;
 		case 'v': m.level = LOG_LEVEL_DEBUG; break;
+		case 'h': fputs(USAGE, stdout); return 0;
+		case 'V': burrow_version_print(); return 0;
 		default: usage();
 		}
 	}
-	if (optind >= argc)
-		usage();
+	if (optind >= argc) {
+		fprintf(stderr, "burrow-acme: needs a command: issue, run, account, key-rollover "
+		    "or revoke (see --help)\n");
+		return 2;
+	}
+	if (check_verb(argv[optind], argc - optind - 1) != BURROW_OK)
+		return 2;
+	/* Zone names are part of the command line: malformed is exit 2. */
+	for (i = optind + 1; i < argc; i++) {
+		if (names_canonical(argv[i], 0, canon) != BURROW_OK) {
+			fprintf(stderr, "burrow-acme: '%s' is not a zone name\n", argv[i]);
+			return 2;
+		}
+	}
 	if ((m.run.account.eab_kid == NULL) != (m.run.account.eab_mac == NULL)) {
 		fprintf(stderr, "burrow-acme: --eab-kid and --eab-hmac-key go together\n");
 		return 2;
@@ -244,19 +307,16 @@ main(int argc, char **argv)
 	m.run.ca_bundle = m.ca_bundle[0] != '\0' ? m.ca_bundle : NULL;
 	m.run.issue.dns_server = m.dns;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "burrow-acme: libcurl failed to start\n");
+		log_error("libcurl failed to start");
 		return 1;
 	}
 	if (strcmp(cmd, "issue") == 0 || strcmp(cmd, "revoke") == 0) {
-		if (optind >= argc || (strcmp(cmd, "revoke") == 0 && optind + 1 != argc))
-			usage();
 		n = argc - optind;
 		if ((zones = calloc((size_t)n, sizeof(*zones))) == NULL)
 			goto out;
 		for (i = 0; i < n; i++, nzones++) {
 			if (names_canonical(argv[optind + i], 0, canon) != BURROW_OK) {
-				fprintf(stderr, "burrow-acme: '%s' is not a zone name\n",
-				    argv[optind + i]);
+				log_error("'%s' is not a zone name", argv[optind + i]);
 				rc = BURROW_ERR_INVALID;
 				goto out;
 			}
@@ -270,15 +330,9 @@ main(int argc, char **argv)
 		else
 			rc = acme_issue_zones(&m.run, (const char *const *)zones, (size_t)n);
 	} else if (strcmp(cmd, "run") == 0) {
-		if (optind != argc)
-			usage();
 		rc = acme_daemon(&m.run);
-	} else if (strcmp(cmd, "account") == 0 || strcmp(cmd, "key-rollover") == 0) {
-		if (optind != argc)
-			usage();
-		rc = cmd_single(&m, cmd, NULL);
 	} else {
-		usage();
+		rc = cmd_single(&m, cmd, NULL);   /* account, key-rollover */
 	}
 out:
 	for (i = 0; i < nzones; i++)

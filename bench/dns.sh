@@ -35,7 +35,17 @@ cleanup() {
 }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitdns() { for _ in $(seq 1 600); do [ -n "$(dig -p "$1" @127.0.0.1 +short +time=1 +tries=1 $ZONE SOA 2>/dev/null)" ] && return 0; sleep 0.1; done; return 1; }
+# Until the server answers its zone's SOA (dig +short prints ";; ..." on
+# stdout when nothing listens yet: that is no answer).
+waitdns() {
+	local out
+	for _ in $(seq 1 600); do
+		out=$(dig -p "$1" @127.0.0.1 +short +time=1 +tries=1 $ZONE SOA 2>/dev/null) &&
+			case $out in "" | ";"*) ;; *) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }

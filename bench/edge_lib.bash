@@ -135,6 +135,8 @@ TCP_PORT=$("$ROOT/bin/burrow" tunnel create --kind tcp --target "127.0.0.1:$NG" 
 # ---- the two proxies ----
 
 EP=$(port)
+# The store's TLS port is the edge's (burrow-edge refuses another).
+"$ROOT/bin/burrow" init --tcp-ports "$TCP_LO-$TCP_LO" --tls-port "$EP" >/dev/null
 HP=$(port)
 HTP=$(port)
 cat >"$T/haproxy.cfg" <<HAP

@@ -10,13 +10,17 @@
 
 #include "cli/cli.h"
 #include "common/error.h"
+#include "common/version.h"
 
+/* One line, whatever the message holds: a synopsis's example line or a
+ * newline inside an argument never makes an error two lines. */
 static void
 vreport(const char *fmt, va_list ap)
 {
-	fputs("burrow: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "burrow: %.*s\n", (int)strcspn(line, "\n"), line);
 }
 
 int
@@ -158,22 +162,6 @@ cli_list(struct store *s, const struct cli_common *c, cli_walk_fn walk, void *ct
 	return c->json ? cli_print_json(array) : CLI_OK;
 }
 
-int
-cli_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return BURROW_ERR_INVALID;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return BURROW_ERR_INVALID;
-	*out = v;
-	return BURROW_OK;
-}
-
 void
 cli_format_time(int64_t t, char *out, size_t outsz)
 {
@@ -191,27 +179,100 @@ static void
 print_synopses(FILE *f, const struct cli_verb *table)
 {
 	for (; table->name != NULL; table++)
-		fprintf(f, "  %s\n", table->synopsis);
+		fprintf(f, "  %.*s\n", (int)strcspn(table->synopsis, "\n"), table->synopsis);
+}
+
+static const struct cli_verb *
+verb_named(const struct cli_verb *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return table;
+	return NULL;
+}
+
+/* The index of the verb's name in argv (argc if none): the first operand,
+ * skipping options and their values.  *dashdash: a "--" came before it.
+ * Only --db is known to take a value here; for any other "--opt WORD",
+ * WORD is the verb if the table has it (a flag), else the option's value. */
+static int
+find_verb(const struct cli_verb *table, int argc, char **argv, int *help, int *version,
+          int *dashdash)
+{
+	int i = 1;
+
+	*help = *version = *dashdash = 0;
+	while (i < argc) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			*dashdash = 1;
+			return i + 1;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			return i;
+		if (strcmp(a, "--help") == 0)
+			*help = 1;
+		else if (strcmp(a, "--version") == 0)
+			*version = 1;
+		if (strcmp(a, "--db") == 0 ||
+		    (a[1] == '-' && strchr(a, '=') == NULL && strcmp(a, "--json") != 0 &&
+		    i + 1 < argc && argv[i + 1][0] != '-' && verb_named(table, argv[i + 1]) == NULL))
+			i++;
+		i++;
+	}
+	return argc;
+}
+
+/* The verb's argv: its name, what came before it, what came after it. */
+static char **
+verb_argv(int argc, char **argv, int at, int dashdash, int *n)
+{
+	char **out = calloc((size_t)argc + 1, sizeof(*out));
+	int i, k = 0;
+
+	if (out == NULL)
+		return NULL;
+	out[k++] = argv[at];
+	for (i = 1; i < at - dashdash; i++)
+		out[k++] = argv[i];
+	if (dashdash)
+		out[k++] = "--";
+	for (i = at + 1; i < argc; i++)
+		out[k++] = argv[i];
+	*n = k;
+	return out;
 }
 
 int
 cli_dispatch(const struct cli_verb *table, int argc, char **argv, const char *group)
 {
-	const struct cli_verb *v;
+	const struct cli_verb *v = NULL;
+	int help, version, dashdash, at, n, rc;
+	char **vargv;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+	at = find_verb(table, argc, argv, &help, &version, &dashdash);
+	if (version) {
+		burrow_version_print();
+		return CLI_OK;
+	}
+	if ((at == argc && help) || (at < argc && strcmp(argv[at], "help") == 0)) {
 		printf("usage:\n");
 		print_synopses(stdout, table);
 		return CLI_OK;
 	}
-	for (v = table; argc >= 2 && v->name != NULL; v++)
-		if (strcmp(argv[1], v->name) == 0)
-			return v->run(argc - 1, argv + 1);
-	if (argc < 2)
+	if (at < argc && (v = verb_named(table, argv[at])) == NULL)
+		fprintf(stderr, "burrow: %s has no command '%s'\n", group, argv[at]);
+	else if (at == argc)
 		fprintf(stderr, "burrow: %s needs a command\n", group);
-	else
-		fprintf(stderr, "burrow: %s has no command '%s'\n", group, argv[1]);
-	fprintf(stderr, "usage:\n");
-	print_synopses(stderr, table);
-	return CLI_USAGE;
+	if (v == NULL) {
+		fprintf(stderr, "usage:\n");
+		print_synopses(stderr, table);
+		return CLI_USAGE;
+	}
+	if ((vargv = verb_argv(argc, argv, at, dashdash, &n)) == NULL)
+		return cli_fail("out of memory");
+	rc = v->run(n, vargv);
+	free(vargv);
+	return rc;
 }

@@ -3,6 +3,11 @@
  *
  * Exit status: 0 success, 1 failure (the store said no, a name is unknown),
  * 2 usage (bad arguments, malformed input).  Errors are one line on stderr.
+ *
+ * Options go before or after the verb: "burrow --db S tunnel list" and
+ * "burrow tunnel list --db S" are the same command (cli_dispatch() hands
+ * what precedes a verb's name to the verb, whose getopt_long permutes);
+ * "--" ends the options.
  */
 #ifndef BURROW_CLI_H
 #define BURROW_CLI_H
@@ -10,6 +15,7 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "common/opts.h"
 #include "db/store.h"
 
 enum cli_status { CLI_OK = 0, CLI_FAILURE = 1, CLI_USAGE = 2 };
@@ -28,6 +34,12 @@ enum { CLI_OPT_DB = 1000, CLI_OPT_JSON, CLI_OPT_HELP, CLI_OPT_FIRST_VERB };
 	{ "json", no_argument, NULL, CLI_OPT_JSON },           \
 	{ "help", no_argument, NULL, CLI_OPT_HELP }
 
+/* A verb's synopsis is one line, then its example: --help prints both,
+ * errors and listings only the first line.
+ *   #define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE]" \
+ *           CLI_EXAMPLE("burrow tunnel list --zone w.modal.host") */
+#define CLI_EXAMPLE(text) "\nexample: " text
+
 /* One verb of the table in main.c: argv[0] is the verb's own name. */
 struct cli_verb {
 	const char *name;
@@ -35,9 +47,13 @@ struct cli_verb {
 	const char *synopsis;
 };
 
-/* Runs the entry of table (ended by a NULL name) named argv[1], passing
- * argv + 1; prints the table's synopses for a missing or unknown name.
- * group names the caller in messages ("burrow tunnel"). */
+/* Runs the entry of table (ended by a NULL name) named by the first operand
+ * of argv, passing it argv without the names before it: [name, the options
+ * that preceded the name..., what followed it...].  Options before the name
+ * are --db PATH, --json, any --opt=value and any --opt VALUE whose VALUE
+ * names no entry.  --help (or "help") without a name prints the table's
+ * synopses, --version the version; a missing or unknown name prints them
+ * to stderr.  group names the caller in messages ("burrow tunnel"). */
 int cli_dispatch(const struct cli_verb *table, int argc, char **argv,
                  const char *group);
 
@@ -83,9 +99,10 @@ typedef int (*cli_walk_fn)(struct store *s, json_t *array, void *ctx);
  * error.  Returns a CLI status. */
 int cli_list(struct store *s, const struct cli_common *c, cli_walk_fn walk, void *ctx);
 
-/* Parses a decimal in [min, max]; returns BURROW_OK or BURROW_ERR_INVALID. */
-int cli_parse_uint(const char *s, unsigned long min, unsigned long max,
-                   unsigned long *out);
+/* Parses a decimal in [min, max]; returns BURROW_OK or BURROW_ERR_INVALID.
+ * The one parser is common/opts.h's; this name stays for the verbs that use
+ * it. */
+#define cli_parse_uint opts_parse_uint
 
 /* Formats a Unix time as RFC 3339 UTC into out ("-" for 0). */
 void cli_format_time(int64_t t, char *out, size_t outsz);

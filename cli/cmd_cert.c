@@ -16,12 +16,16 @@
 #include "common/error.h"
 #include "db/store_cert.h"
 
-#define LIST_SYNOPSIS "burrow cert list [--all] [--db PATH] [--json]"
-#define SHOW_SYNOPSIS "burrow cert show ZONE [--pem] [--db PATH] [--json]"
+#define LIST_SYNOPSIS "burrow cert list [--all] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow cert list --all --json")
+#define SHOW_SYNOPSIS "burrow cert show ZONE [--pem] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow cert show w.modal.host --pem")
 #define IMPORT_SYNOPSIS \
-	"burrow cert import ZONE --chain FILE --key FILE [--db PATH] [--json]"
+	"burrow cert import ZONE --chain FILE --key FILE [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow cert import w.modal.host --chain fullchain.pem --key privkey.pem")
 #define REVOKE_SYNOPSIS \
-	"burrow cert revoke ZONE [--directory URL] [--ca-bundle FILE] [--db PATH] [--json]"
+	"burrow cert revoke ZONE [--directory URL] [--ca-bundle FILE] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow cert revoke w.modal.host")
 #define CERT_FILE_MAX (1 << 20)
 
 enum { OPT_ALL = CLI_OPT_FIRST_VERB, OPT_PEM, OPT_CHAIN, OPT_KEY, OPT_DIRECTORY,

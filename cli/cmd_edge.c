@@ -7,9 +7,12 @@
 #include "cli/commands.h"
 #include "common/error.h"
 
-#define ADD_SYNOPSIS "burrow edge add IP [--db PATH] [--json]"
-#define LIST_SYNOPSIS "burrow edge list [--db PATH] [--json]"
-#define RM_SYNOPSIS "burrow edge rm IP [--db PATH] [--json]"
+#define ADD_SYNOPSIS "burrow edge add IP [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow edge add 192.0.2.1")
+#define LIST_SYNOPSIS "burrow edge list [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow edge list --json")
+#define RM_SYNOPSIS "burrow edge rm IP [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow edge rm 192.0.2.1")
 
 static const struct option edge_options[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
 

@@ -157,7 +157,8 @@ cmd_init(int argc, char **argv)
 	const char *nsp[INIT_MAX_NS];
 	struct store_init_params p;
 	struct store *s = NULL;
-	unsigned long tls_port = 0;
+	char tls_port_text[8];
+	uint16_t tls_port = 0;
 	unsigned was = 0;
 	int i, count, rc;
 
@@ -178,8 +179,8 @@ cmd_init(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	if (netaddr_parse_port_range(a.ports, &p.tcp_port_min, &p.tcp_port_max) != BURROW_OK)
 		return cli_usage("--tcp-ports: '%s' is not a range LO-HI of ports", a.ports);
-	if (a.tls_port != NULL && cli_parse_uint(a.tls_port, 1, 65535, &tls_port) != BURROW_OK)
-		return cli_usage("--tls-port: '%s' is not a port (1-65535)", a.tls_port);
+	if (a.tls_port != NULL && opts_port("--tls-port", a.tls_port, &tls_port) != BURROW_OK)
+		return CLI_USAGE;
 	for (i = 0; i < count; i++)
 		nsp[i] = ns[i];
 	p.zone = canon;
@@ -192,8 +193,10 @@ cmd_init(int argc, char **argv)
 	    (rc = cli_open_store(&c, 1, &s)) != CLI_OK)
 		return rc;
 	rc = store_init(s, &p);
+	/* The edge's public port, said once: tunnel URLs and burrow-edge read it. */
+	snprintf(tls_port_text, sizeof(tls_port_text), "%u", tls_port);
 	if (rc == BURROW_OK && a.tls_port != NULL)
-		rc = store_setting_set(s, "edge_tls_port", a.tls_port);
+		rc = store_setting_set(s, "edge_tls_port", tls_port_text);
 	rc = rc == BURROW_OK ? report(s, &c, was) : cli_store_error(s, rc);
 	store_close(s);
 	return rc;

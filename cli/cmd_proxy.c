@@ -14,17 +14,26 @@
 
 #define WS "[--workspace W] [--db PATH] [--json]"
 #define CREATE_SYNOPSIS "burrow proxy create NAME --workspace W [--plan team|enterprise] " \
-	"[--db PATH] [--json]"
+	"[--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow proxy create corp-egress --workspace acme --plan team")
 #define ADDIP_SYNOPSIS "burrow proxy add-ip NAME IP [--node NODE] [--peer-cidr4 CIDR] " \
-	"[--port N] " WS
-#define RMIP_SYNOPSIS "burrow proxy rm-ip NAME IP " WS
-#define LIST_SYNOPSIS "burrow proxy list " WS
-#define SHOW_SYNOPSIS "burrow proxy show NAME " WS
-#define RM_SYNOPSIS "burrow proxy rm NAME " WS
+	"[--port N] " WS \
+	CLI_EXAMPLE("burrow proxy add-ip corp-egress 192.0.2.10 --node exit-1 --workspace acme")
+#define RMIP_SYNOPSIS "burrow proxy rm-ip NAME IP " WS \
+	CLI_EXAMPLE("burrow proxy rm-ip corp-egress 192.0.2.10 --workspace acme")
+#define LIST_SYNOPSIS "burrow proxy list " WS \
+	CLI_EXAMPLE("burrow proxy list --workspace acme --json")
+#define SHOW_SYNOPSIS "burrow proxy show NAME " WS \
+	CLI_EXAMPLE("burrow proxy show corp-egress --workspace acme")
+#define RM_SYNOPSIS "burrow proxy rm NAME " WS \
+	CLI_EXAMPLE("burrow proxy rm corp-egress --workspace acme")
 #define CONNECT_SYNOPSIS "burrow proxy connect NAME --public-key KEY [--block-network] " \
-	"[--allow CIDR,...] " WS
-#define DISCONNECT_SYNOPSIS "burrow proxy disconnect NAME --public-key KEY " WS
-#define TOKEN_SYNOPSIS "burrow proxy token create|revoke --workspace W [--db PATH] [--json]"
+	"[--allow CIDR,...] " WS \
+	CLI_EXAMPLE("burrow proxy connect corp-egress --public-key WORKLOAD_PUBKEY --workspace acme")
+#define DISCONNECT_SYNOPSIS "burrow proxy disconnect NAME --public-key KEY " WS \
+	CLI_EXAMPLE("burrow proxy disconnect corp-egress --public-key WORKLOAD_PUBKEY --workspace acme")
+#define TOKEN_SYNOPSIS "burrow proxy token create|revoke --workspace W [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow proxy token create --workspace acme")
 
 enum {
 	OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_PLAN, OPT_NODE, OPT_CIDR4, OPT_PORT,
@@ -150,14 +159,14 @@ proxy_add_ip(int argc, char **argv)
 	struct store_proxy_ip_spec spec = { 0 };
 	struct store_proxy_ip ip;
 	struct store *s = NULL;
-	unsigned long port = 0;
+	uint16_t port = 0;
 	int rc;
 
 	if ((rc = begin(argc, argv, ADDIP_SYNOPSIS, 2, &c, &a, &s)) != CLI_OK)
 		return rc;
-	if (a.port != NULL && cli_parse_uint(a.port, 1, 65535, &port) != BURROW_OK) {
+	if (a.port != NULL && opts_port("--port", a.port, &port) != BURROW_OK) {
 		store_close(s);
-		return cli_usage("--port must be 1-65535");
+		return CLI_USAGE;
 	}
 	spec.address = argv[optind + 1];
 	spec.node = a.node;

@@ -10,9 +10,12 @@
 #include "common/error.h"
 
 #define ADD_SYNOPSIS \
-	"burrow record add NAME TYPE [--ttl SECONDS] DATA... [--db PATH] [--json]"
-#define LIST_SYNOPSIS "burrow record list [--zone ZONE] [--name NAME] [--db PATH] [--json]"
-#define RM_SYNOPSIS "burrow record rm (ID | NAME TYPE [DATA...]) [--db PATH] [--json]"
+	"burrow record add NAME TYPE [--ttl SECONDS] DATA... [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow record add w.modal.host TXT --ttl 300 \"v=spf1 -all\"")
+#define LIST_SYNOPSIS "burrow record list [--zone ZONE] [--name NAME] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow record list --zone w.modal.host --json")
+#define RM_SYNOPSIS "burrow record rm (ID | NAME TYPE [DATA...]) [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow record rm w.modal.host TXT")
 #define RECORD_DEFAULT_TTL 60
 
 enum { OPT_TTL = CLI_OPT_FIRST_VERB, OPT_ZONE, OPT_NAME };
@@ -81,7 +84,7 @@ record_add(int argc, char **argv)
 	struct record_args a = { 0 };
 	struct store_record r;
 	struct store *s = NULL;
-	unsigned long ttl = RECORD_DEFAULT_TTL;
+	int ttl = RECORD_DEFAULT_TTL;
 	char *data = NULL;
 	int rc;
 
@@ -89,8 +92,9 @@ record_add(int argc, char **argv)
 		return rc;
 	if (argc - optind < 3)
 		return cli_usage("usage: %s", ADD_SYNOPSIS);
-	if (a.ttl != NULL && cli_parse_uint(a.ttl, 0, 2147483647, &ttl) != BURROW_OK)
-		return cli_usage("invalid --ttl '%s'", a.ttl);
+	if (a.ttl != NULL &&
+	    opts_duration("--ttl", a.ttl, OPTS_S, 0, 2147483647, &ttl) != BURROW_OK)
+		return CLI_USAGE;
 	if ((data = join_args(argc, argv, optind + 2)) == NULL)
 		return cli_fail("out of memory");
 	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)

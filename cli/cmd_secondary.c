@@ -11,9 +11,12 @@
 #include "common/error.h"
 #include "db/store_secondary.h"
 
-#define ADD_SYNOPSIS "burrow secondary add ADDR[:PORT] --key NAME [--db PATH] [--json]"
-#define LIST_SYNOPSIS "burrow secondary list [--db PATH] [--json]"
-#define RM_SYNOPSIS "burrow secondary rm ADDR[:PORT] [--db PATH] [--json]"
+#define ADD_SYNOPSIS "burrow secondary add ADDR[:PORT] --key NAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow secondary add 192.0.2.53 --key xfr")
+#define LIST_SYNOPSIS "burrow secondary list [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow secondary list --json")
+#define RM_SYNOPSIS "burrow secondary rm ADDR[:PORT] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow secondary rm 192.0.2.53")
 #define SECONDARY_DEFAULT_PORT 53
 
 enum { OPT_KEY = CLI_OPT_FIRST_VERB };
@@ -34,40 +37,12 @@ on_option(int opt, const char *arg, void *ctx)
 	return CLI_OK;
 }
 
-/* Splits "1.2.3.4", "1.2.3.4:53", "::1" or "[::1]:53" into an address
- * (checked by the store) and a port (53 if absent). */
+/* Splits "1.2.3.4", "1.2.3.4:53", "::1" or "[::1]:53" into an address and
+ * a port (53 if absent). */
 static int
 parse_target(const char *in, char *addr, size_t addrsz, uint16_t *port)
 {
-	const char *colon = strrchr(in, ':'), *p = NULL;
-	unsigned long v;
-	size_t n;
-
-	*port = SECONDARY_DEFAULT_PORT;
-	if (in[0] == '[') {
-		const char *close = strchr(in, ']');
-		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-			return BURROW_ERR_INVALID;
-		n = (size_t)(close - in - 1);
-		if (close[1] == ':')
-			p = close + 2;
-		in++;
-	} else if (colon != NULL && strchr(in, ':') == colon) {
-		n = (size_t)(colon - in);   /* one colon: IPv4:PORT */
-		p = colon + 1;
-	} else {
-		n = strlen(in);             /* no colon, or a bare IPv6 literal */
-	}
-	if (n == 0 || n >= addrsz)
-		return BURROW_ERR_INVALID;
-	memcpy(addr, in, n);
-	addr[n] = '\0';
-	if (p != NULL) {
-		if (cli_parse_uint(p, 1, 65535, &v) != BURROW_OK)
-			return BURROW_ERR_INVALID;
-		*port = (uint16_t)v;
-	}
-	return BURROW_OK;
+	return opts_parse_addr_port(in, SECONDARY_DEFAULT_PORT, addr, addrsz, port);
 }
 
 static json_t *

@@ -16,11 +16,13 @@
 #include "tunnels/token.h"
 
 #define CREATE_SYNOPSIS \
-	"burrow token create HOSTNAME [--user-metadata JSON] [--ttl 1h] [--db PATH] [--json]"
-#define ROTATE_SYNOPSIS "burrow token rotate [--db PATH] [--json]"
+	"burrow token create HOSTNAME [--user-metadata JSON] [--ttl 1h] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow token create wtqcahqwhd4tu0.w.modal.host --user-metadata '{\"user\":\"x\"}' --ttl 15m")
+#define ROTATE_SYNOPSIS "burrow token rotate [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow token rotate")
 
 /* The longest a token may live: a leaked one stays useful that long. */
-#define TTL_MAX (366L * 86400)
+#define TTL_MAX (366 * 86400)
 
 enum { OPT_METADATA = CLI_OPT_FIRST_VERB, OPT_TTL };
 
@@ -39,31 +41,6 @@ on_option(int opt, const char *arg, void *ctx)
 	default:           return cli_usage("unexpected option");
 	}
 	return CLI_OK;
-}
-
-/* "90s", "15m", "1h", "7d" or plain seconds. */
-static int
-parse_ttl(const char *s, long *out)
-{
-	unsigned long n;
-	char num[24];
-	size_t len = strlen(s);
-	long unit = 1;
-
-	if (len == 0 || len >= sizeof(num))
-		return BURROW_ERR_INVALID;
-	memcpy(num, s, len + 1);
-	switch (num[len - 1]) {
-	case 's': unit = 1; num[--len] = '\0'; break;
-	case 'm': unit = 60; num[--len] = '\0'; break;
-	case 'h': unit = 3600; num[--len] = '\0'; break;
-	case 'd': unit = 86400; num[--len] = '\0'; break;
-	default: break;
-	}
-	if (cli_parse_uint(num, 1, (unsigned long)(TTL_MAX / unit), &n) != BURROW_OK)
-		return BURROW_ERR_INVALID;
-	*out = (long)n * unit;
-	return BURROW_OK;
 }
 
 static void
@@ -94,7 +71,7 @@ token_create_cmd(int argc, char **argv)
 	struct token_key key;
 	char md[TOKEN_METADATA_MAX + 1], tok[TOKEN_MAX + 1], url[NAMES_MAX + 32], exp_s[32];
 	struct store *s = NULL;
-	long ttl = 3600;
+	int ttl = 3600;
 	int64_t expires;
 	int rc;
 
@@ -104,9 +81,9 @@ token_create_cmd(int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return cli_usage("usage: %s", CREATE_SYNOPSIS);
-	if (a.ttl != NULL && parse_ttl(a.ttl, &ttl) != BURROW_OK)
-		return cli_usage("--ttl '%s': want a duration like 90s, 15m, 1h or 7d (at most 366d)",
-		    a.ttl);
+	/* "90s", "15m", "1h", "7d" or plain seconds. */
+	if (a.ttl != NULL && opts_duration("--ttl", a.ttl, OPTS_S, 1, TTL_MAX, &ttl) != BURROW_OK)
+		return CLI_USAGE;
 	rc = token_metadata_canonical(a.metadata, md);
 	if (rc == BURROW_ERR_LIMIT)
 		return cli_usage("--user-metadata must serialize to fewer than 512 characters");

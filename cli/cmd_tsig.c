@@ -8,9 +8,12 @@
 #include "common/error.h"
 #include "db/store_tsig.h"
 
-#define ADD_SYNOPSIS "burrow tsig add NAME [--db PATH] [--json]"
-#define LIST_SYNOPSIS "burrow tsig list [--db PATH] [--json]"
-#define RM_SYNOPSIS "burrow tsig rm NAME [--db PATH] [--json]"
+#define ADD_SYNOPSIS "burrow tsig add NAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tsig add xfr")
+#define LIST_SYNOPSIS "burrow tsig list [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tsig list --json")
+#define RM_SYNOPSIS "burrow tsig rm NAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tsig rm xfr")
 
 static const struct option tsig_options[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
 

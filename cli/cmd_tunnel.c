@@ -14,11 +14,16 @@
 
 #define CREATE_SYNOPSIS \
 	"burrow tunnel create --target HOST:PORT [--kind tls|h2|tcp] [--zone ZONE] " \
-	"[--workspace W] [--connect-token] [--sandbox S] [--lease-seconds N] [--db PATH] [--json]"
-#define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]"
-#define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]"
-#define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]"
-#define REAP_SYNOPSIS "burrow tunnel reap [--db PATH] [--json]"
+	"[--workspace W] [--connect-token] [--sandbox S] [--lease-seconds N] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tunnel create --target 10.0.0.5:8000 --kind h2 --json")
+#define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tunnel list --zone w.modal.host --json")
+#define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tunnel show wtqcahqwhd4tu0.w.modal.host")
+#define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tunnel rm wtqcahqwhd4tu0.w.modal.host")
+#define REAP_SYNOPSIS "burrow tunnel reap [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow tunnel reap --json")
 
 /* A lease longer than a year is a tunnel that should not have one. */
 #define LEASE_MAX (366UL * 86400)

@@ -12,16 +12,24 @@
 #include "common/netaddr.h"
 #include "domains/delegation.h"
 
-#define ZONE_LIST_SYNOPSIS "burrow zone list [--db PATH] [--json]"
-#define ZONE_SHOW_SYNOPSIS "burrow zone show ZONE [--db PATH] [--json]"
-#define DOMAIN_ADD_SYNOPSIS "burrow domain add NAME --workspace W [--db PATH] [--json]"
-#define DOMAIN_LIST_SYNOPSIS "burrow domain list [--workspace W] [--db PATH] [--json]"
-#define DOMAIN_SHOW_SYNOPSIS "burrow domain show NAME [--db PATH] [--json]"
-#define DOMAIN_RM_SYNOPSIS "burrow domain rm NAME [--db PATH] [--json]"
+#define ZONE_LIST_SYNOPSIS "burrow zone list [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow zone list --json")
+#define ZONE_SHOW_SYNOPSIS "burrow zone show ZONE [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow zone show w.modal.host")
+#define DOMAIN_ADD_SYNOPSIS "burrow domain add NAME --workspace W [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain add sandbox.example.com --workspace acme")
+#define DOMAIN_LIST_SYNOPSIS "burrow domain list [--workspace W] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain list --workspace acme --json")
+#define DOMAIN_SHOW_SYNOPSIS "burrow domain show NAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain show sandbox.example.com")
+#define DOMAIN_RM_SYNOPSIS "burrow domain rm NAME [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain rm sandbox.example.com")
 #define DOMAIN_VERIFY_SYNOPSIS \
-	"burrow domain verify (NAME | --all) [--root IP] [--port PORT] [--db PATH] [--json]"
+	"burrow domain verify (NAME | --all) [--root IP] [--port PORT] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain verify sandbox.example.com --root 198.41.0.4")
 #define DOMAIN_MARK_SYNOPSIS \
-	"burrow domain mark NAME delegated|undelegated [--reason TEXT] [--db PATH] [--json]"
+	"burrow domain mark NAME delegated|undelegated [--reason TEXT] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow domain mark sandbox.example.com undelegated --reason \"NS moved away\"")
 
 enum { OPT_WORKSPACE = CLI_OPT_FIRST_VERB, OPT_REASON, OPT_ROOT, OPT_PORT, OPT_ALL };
 
@@ -287,6 +295,7 @@ verify_params(struct store *s, const struct zone_args *a, char *root, size_t roo
               unsigned long *port)
 {
 	char value[16];
+	uint16_t p;
 
 	if (a->root != NULL)
 		snprintf(root, rootsz, "%s", a->root);
@@ -294,12 +303,16 @@ verify_params(struct store *s, const struct zone_args *a, char *root, size_t roo
 		return cli_store_error(s, BURROW_ERR_IO);
 	if (netaddr_ip_family(root) == 0)
 		return cli_usage("--root must be an IP address, not '%s'", root);
-	if (a->port != NULL)
-		snprintf(value, sizeof(value), "%s", a->port);
-	else if (store_setting_get(s, "delegation_port", "53", value, sizeof(value)) != BURROW_OK)
+	if (a->port != NULL) {
+		if (opts_port("--port", a->port, &p) != BURROW_OK)
+			return CLI_USAGE;
+		*port = p;
+		return CLI_OK;
+	}
+	if (store_setting_get(s, "delegation_port", "53", value, sizeof(value)) != BURROW_OK)
 		return cli_store_error(s, BURROW_ERR_IO);
 	if (cli_parse_uint(value, 1, 65535, port) != BURROW_OK)
-		return cli_usage("--port must be 1-65535, not '%s'", value);
+		return cli_usage("the stored delegation_port '%s' is not a port", value);
 	return CLI_OK;
 }
 

@@ -8,7 +8,8 @@
 /* burrow init (cli/cmd_init.c); also the top-level usage's line for it. */
 #define INIT_SYNOPSIS \
 	"burrow init [--zone ZONE] [--ns HOST,...] [--edge-ipv4 IP] [--edge-ipv6 IP] " \
-	"[--tcp-ports LO-HI] [--tls-port PORT] [--db PATH] [--json]"
+	"[--tcp-ports LO-HI] [--tls-port PORT] [--db PATH] [--json]" \
+	CLI_EXAMPLE("burrow init --zone w.example.com --edge-ipv4 192.0.2.1 --tls-port 443")
 int cmd_init(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_zone(int argc, char **argv);
@@ -23,7 +24,8 @@ int cmd_proxy(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
 
 /* burrow zone export ZONE (cli/cmd_export.c). */
-#define ZONE_EXPORT_SYNOPSIS "burrow zone export ZONE [--db PATH]"
+#define ZONE_EXPORT_SYNOPSIS "burrow zone export ZONE [--db PATH]" \
+	CLI_EXAMPLE("burrow zone export w.modal.host > w.modal.host.zone")
 int cmd_zone_export(int argc, char **argv);
 
 #endif

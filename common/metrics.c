@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/netaddr.h"
+#include "common/version.h"
 
 #define COLLECTORS_MAX 8
 /* A scrape request is a request line and a few headers. */
@@ -294,7 +295,7 @@ static void
 process_families(struct metrics *m, struct metrics_out *o)
 {
 	struct metrics_label build[] = {
-		{ "program", m->program }, { "version", BURROW_VERSION },
+		{ "program", m->program }, { "version", burrow_version() },
 	};
 	struct timespec now;
 	struct rusage ru;

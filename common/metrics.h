@@ -9,7 +9,8 @@
  * collector the daemon registered writes its families from those counters
  * into a struct metrics_out, in the text exposition format 0.0.4 (HELP and
  * TYPE lines, escaped label values, one block per family); the module adds
- * burrow_build_info{program,version}, the process start time and uptime.
+ * burrow_build_info{program,version} (common/version.h), the process start
+ * time and uptime.
  *
  * metrics_listen() serves GET /metrics with libevent's evhttp on the
  * daemon's own event base (so collectors run on the loop that owns the
@@ -26,10 +27,6 @@
 
 struct evbuffer;
 struct event_base;
-
-#ifndef BURROW_VERSION
-#define BURROW_VERSION "0.1.0"
-#endif
 
 /* ---- values kept by the daemon ---- */
 

@@ -1,5 +1,4 @@
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,18 +6,15 @@
 #include "common/error.h"
 #include "common/names.h"
 #include "common/netaddr.h"
+#include "common/opts.h"
 
+/* A port 1-65535, parsed as every option value is (common/opts.h). */
 static int
 parse_port(const char *s, uint16_t *port)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	if (*s < '0' || *s > '9')
-		return BURROW_ERR_INVALID;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+	if (opts_parse_uint(s, 1, 65535, &v) != BURROW_OK)
 		return BURROW_ERR_INVALID;
 	*port = (uint16_t)v;
 	return BURROW_OK;

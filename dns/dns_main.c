@@ -11,7 +11,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/netaddr.h"
+#include "common/opts.h"
+#include "common/version.h"
 #include "db/store.h"
 #include "dns/catalog.h"
 #include "dns/index_load.h"
@@ -24,25 +25,15 @@
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N] [--metrics ADDR:PORT]\n" \
 	"                  [--udp-steer cpu|flow|shared]\n" \
-	"                  [--log FILE] [--verbose]\n" \
+	"                  [--log FILE] [--verbose] [--version]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
 	"             writes to the store wake burrow-dns at once where inotify works\n" \
 	"  --udp-steer with --threads > 1, UDP queries go to the worker of the CPU\n" \
 	"             that received them (cpu, default), by client flow (flow: for a\n" \
 	"             single-queue NIC without RPS) or to one shared socket (shared)\n" \
-	"  --metrics  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
-
-static int
-parse_int(const char *s, long min, long max, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		return BURROW_ERR_INVALID;
-	*out = (int)v;
-	return BURROW_OK;
-}
+	"  --metrics  serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+	"  --db       the store (default $BURROW_DB, else ./burrow.db)\n" \
+	"example: burrow-dns --db /var/lib/burrow/burrow.db --listen 0.0.0.0:53 --threads 4\n"
 
 static double
 elapsed_ms(const struct timespec *a)
@@ -70,13 +61,14 @@ main(int argc, char **argv)
 		{ "udp-steer", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
 	    (size_t)64 << 20, DNS_UDP_STEER_CPU };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL, *metrics_addr = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
+	char mhost[64];
+	uint16_t mport;
 	struct metrics *metrics = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
@@ -85,6 +77,8 @@ main(int argc, char **argv)
 	struct timespec t0;
 	char err[512];
 	int64_t seq = 0;
+	char host[64];
+	uint16_t port;
 	int opt, secs, rc = 1;
 
 	if (db == NULL || db[0] == '\0')
@@ -100,24 +94,28 @@ main(int argc, char **argv)
 				    DNS_SERVER_LISTEN_MAX);
 				return 2;
 			}
+			if (opts_addr_port("--listen", optarg, 0, host, sizeof(host), &port) !=
+			    BURROW_OK)
+				return 2;
 			cfg.listen[cfg.nlisten++] = optarg;
 			break;
 		case 't':
-			if (parse_int(optarg, 1, 256, &cfg.threads) != BURROW_OK)
-				goto usage;
+			if (opts_int("--threads", optarg, 1, 256, &cfg.threads) != BURROW_OK)
+				return 2;
 			break;
 		case 'c':
-			if (parse_int(optarg, 1, 1000000, &cfg.tcp_max) != BURROW_OK)
-				goto usage;
+			if (opts_int("--tcp-max", optarg, 1, 1000000, &cfg.tcp_max) != BURROW_OK)
+				return 2;
 			break;
 		case 'i':
-			if (parse_int(optarg, 1, 3600, &secs) != BURROW_OK)
-				goto usage;
+			if (opts_duration("--tcp-idle", optarg, OPTS_S, 1, 3600, &secs) != BURROW_OK)
+				return 2;
 			cfg.tcp_idle_ms = secs * 1000;
 			break;
 		case 'p':
-			if (parse_int(optarg, 1, 60000, &cfg.poll_ms) != BURROW_OK)
-				goto usage;
+			if (opts_duration("--poll-ms", optarg, OPTS_MS, 1, 60000, &cfg.poll_ms) !=
+			    BURROW_OK)
+				return 2;
 			break;
 		case 'L':
 			logfile = optarg;
@@ -126,16 +124,14 @@ main(int argc, char **argv)
 			cfg.catalog = strcmp(optarg, "none") == 0 ? NULL : optarg;
 			break;
 		case 'J':
-			if (parse_int(optarg, 0, 65536, &secs) != BURROW_OK)
-				goto usage;
+			if (opts_int("--journal-mb", optarg, 0, 65536, &secs) != BURROW_OK)
+				return 2;
 			cfg.journal_max = (size_t)secs << 20;
 			break;
 		case 'X':
-			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
-				fprintf(stderr, "burrow-dns: --metrics '%s' is not a numeric "
-				    "ADDR:PORT\n", optarg);
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
 				return 2;
-			}
 			metrics_addr = optarg;
 			break;
 		case 'U':
@@ -145,14 +141,19 @@ main(int argc, char **argv)
 				cfg.udp_steer = DNS_UDP_STEER_FLOW;
 			else if (strcmp(optarg, "shared") == 0)
 				cfg.udp_steer = DNS_UDP_STEER_SHARED;
-			else
-				goto usage;
+			else {
+				opts_bad("--udp-steer", optarg, "cpu, flow or shared");
+				return 2;
+			}
 			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
+			return 0;
+		case 'V':
+			burrow_version_print();
 			return 0;
 		default:
 			goto usage;

@@ -4,7 +4,6 @@
  * workers' locks a chunk at a time; see server_internal.h.
  */
 #include <stdlib.h>
-#include <time.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -60,24 +59,12 @@ follow_publish(struct dns_server *srv)
  * still becomes a few IXFR deltas rather than one per change. */
 #define FOLLOW_CHUNK 64
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 count_swap(struct dns_server *srv, uint64_t ns)
 {
-	/* The first thread is the only writer of these. */
-	atomic_store_explicit(&srv->stat_swaps,
-	    atomic_load_explicit(&srv->stat_swaps, memory_order_relaxed) + 1, memory_order_relaxed);
-	atomic_store_explicit(&srv->stat_swap_ns,
-	    atomic_load_explicit(&srv->stat_swap_ns, memory_order_relaxed) + ns,
-	    memory_order_relaxed);
+	/* The first thread is the only writer of these (stats.h). */
+	dns_stats_add(&srv->stat_swaps, 1);
+	dns_stats_add(&srv->stat_swap_ns, ns);
 	if (ns > atomic_load_explicit(&srv->stat_swap_max_ns, memory_order_relaxed))
 		atomic_store_explicit(&srv->stat_swap_max_ns, ns, memory_order_relaxed);
 }
@@ -88,7 +75,7 @@ static int
 swap_chunk(struct dns_server *srv, struct index_load_batch *b, int *applied)
 {
 	struct index_load_observer obs = { journal_name, journal_all, srv };
-	uint64_t t0 = now_ns();
+	uint64_t t0 = server_now_ns();
 	int rc, changed = 0;
 
 	server_lock_all(srv);
@@ -100,7 +87,7 @@ swap_chunk(struct dns_server *srv, struct index_load_batch *b, int *applied)
 		rc = catalog_sync(srv->catalog, srv->idx, (uint32_t)srv->seq, &obs, &changed);
 	ixfr_journal_commit(srv->journal, srv->idx, rc);
 	server_unlock_all(srv);
-	count_swap(srv, now_ns() - t0);
+	count_swap(srv, server_now_ns() - t0);
 	return rc;
 }
 

@@ -45,18 +45,9 @@ log_note(const char *note)
 		log_info("%s", note);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- UDP ---- */
 
-/* Sends the m replies of a batch read at t0 (now_ns).  sendmmsg() may take
+/* Sends the m replies of a batch read at t0 (server_now_ns).  sendmmsg() may take
  * fewer than m: the rest is sent again.  A reply that cannot be sent now
  * (a full socket buffer) is dropped and counted: the client retries
  * (RFC 1035 4.2.1), and a worker never blocks. */
@@ -88,7 +79,7 @@ udp_send(struct dns_worker *w, int fd, int m, uint64_t t0)
 	if (sent < m)
 		dns_stats_add(&w->stats.dropped[DNS_UDP], (uint64_t)(m - sent));
 	if (m > 0)
-		dns_stats_latency(&w->stats, now_ns() - t0, (uint64_t)m);
+		dns_stats_latency(&w->stats, server_now_ns() - t0, (uint64_t)m);
 }
 
 static void
@@ -119,7 +110,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				log_error("UDP receive: %s", strerror(errno));
 			break;
 		}
-		t0 = now_ns();
+		t0 = server_now_ns();
 		pthread_mutex_lock(&w->lock);
 		for (i = 0, m = 0; i < n; i++) {
 			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
@@ -231,7 +222,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	struct dns_worker *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(bev), *out = bufferevent_get_output(bev);
 	uint8_t lenbuf[2];
-	uint64_t t0 = now_ns(), answered = 0;
+	uint64_t t0 = server_now_ns(), answered = 0;
 
 	/* Most recently active goes last: the first is the one to evict. */
 	conn_unlink(c);
@@ -286,7 +277,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (answered > 0)
-		dns_stats_latency(&w->stats, now_ns() - t0, answered);
+		dns_stats_latency(&w->stats, server_now_ns() - t0, answered);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -86,6 +87,16 @@ struct dns_server {
 	_Atomic uint64_t stat_swaps, stat_swap_ns, stat_swap_max_ns;
 	struct zone_serials *serials;
 };
+
+/* CLOCK_MONOTONIC in nanoseconds (latency and lock-out figures). */
+static inline uint64_t
+server_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Locks out every reader (all workers' locks, in order) so the first
  * thread can change the index or the ACL; unlock in reverse. */

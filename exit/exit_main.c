@@ -5,7 +5,7 @@
  *               [--tls-cert FILE --tls-key FILE] [--insecure-listen]
  *               [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]
  *               [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]
- *               [--metrics ADDR:PORT] [--once] [--verbose]
+ *               [--metrics ADDR:PORT] [--once] [--verbose] [--version]
  *
  * Interfaces and rules outlive the agent (traffic flows while it restarts);
  * on start it reconciles them with the store.  The API listens on loopback
@@ -25,7 +25,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/netaddr.h"
+#include "common/opts.h"
+#include "common/version.h"
 #include "db/store.h"
 #include "db/store_proxy.h"
 #include "db/store_watch.h"
@@ -47,30 +48,34 @@ struct daemon {
 	const char *tls_cert, *tls_key;
 };
 
+#define USAGE \
+	"usage: burrow-exit [--db PATH] [--node NAME]\n" \
+	"                   [--listen ADDR:PORT (default " EXIT_DEFAULT_LISTEN ")]\n" \
+	"                   [--tls-cert FILE --tls-key FILE] [--insecure-listen]\n" \
+	"                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n" \
+	"                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n" \
+	"                   [--metrics ADDR:PORT] [--once] [--verbose] [--version]\n" \
+	"  --db  the store (default $BURROW_DB, else ./burrow.db)\n" \
+	"  times as a number (of seconds, or ms for --poll-ms) or with a unit: 30s, 5m, 1h, 1d\n" \
+	"example: burrow-exit --db /var/lib/burrow/burrow.db --node exit-1 --idle-timeout 10m\n"
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: burrow-exit [--db PATH] [--node NAME]\n"
-	    "                   [--listen ADDR:PORT (default " EXIT_DEFAULT_LISTEN ")]\n"
-	    "                   [--tls-cert FILE --tls-key FILE] [--insecure-listen]\n"
-	    "                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n"
-	    "                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n"
-	    "                   [--metrics ADDR:PORT] [--once] [--verbose]\n");
+	fputs(USAGE, stderr);
 	exit(2);
 }
 
+/* The value of a duration option in unit, or exit 2 after the one line
+ * opts_duration() printed. */
 static int
-int_arg(const char *s, int lo, int hi)
+duration_arg(const char *opt, const char *arg, enum opts_unit unit, int lo, int hi)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	int v;
 
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "burrow-exit: '%s' is not a number in %d..%d\n", s, lo, hi);
+	if (opts_duration(opt, arg, unit, lo, hi, &v) != BURROW_OK)
 		exit(2);
-	}
-	return (int)v;
+	return v;
 }
 
 static int
@@ -181,14 +186,16 @@ main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'X' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d;
 	struct timeval expire_tv;
 	const char *db = getenv("BURROW_DB"), *listen = EXIT_DEFAULT_LISTEN, *logfile = NULL;
 	const char *metrics_addr = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
+	char mhost[64];
+	uint16_t mport;
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
 	int c, once = 0, rc = 1, poll_ms = 1000, expire_s = 10, insecure = 0;
@@ -209,20 +216,23 @@ main(int argc, char **argv)
 		case 'I': insecure = 1; break;
 		case 'p': d.agent.cfg.ifprefix = optarg; break;
 		case 't': d.agent.cfg.nft_table = optarg; break;
-		case 'i': d.agent.cfg.idle_timeout = int_arg(optarg, 1, 86400 * 365); break;
-		case 'e': expire_s = int_arg(optarg, 1, 86400); break;
-		case 'm': poll_ms = int_arg(optarg, 10, 60000); break;
+		case 'i':
+			d.agent.cfg.idle_timeout = duration_arg("--idle-timeout", optarg, OPTS_S, 1,
+			    86400 * 365);
+			break;
+		case 'e': expire_s = duration_arg("--expire-interval", optarg, OPTS_S, 1, 86400); break;
+		case 'm': poll_ms = duration_arg("--poll-ms", optarg, OPTS_MS, 10, 60000); break;
 		case 'L': logfile = optarg; break;
 		case 'X':
-			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
-				fprintf(stderr, "burrow-exit: --metrics '%s' is not a numeric "
-				    "ADDR:PORT\n", optarg);
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
 				return 2;
-			}
 			metrics_addr = optarg;
 			break;
 		case 'o': once = 1; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
+		case 'h': fputs(USAGE, stdout); return 0;
+		case 'V': burrow_version_print(); return 0;
 		default: usage();
 		}
 	}
@@ -255,7 +265,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (store_open(db != NULL ? db : "burrow.db", 0, &d.store, errmsg,
+	if (store_open(db != NULL && db[0] != '\0' ? db : "burrow.db", 0, &d.store, errmsg,
 	    sizeof(errmsg)) != BURROW_OK) {
 		log_error("%s", errmsg);
 		goto out;

@@ -1,11 +1,16 @@
 /*
  * edge_main.c: burrow-edge, the tunnel edge.
  *
- *   burrow-edge --db PATH [--listen ADDR:PORT]... [--tcp-host ADDR]...
+ *   burrow-edge [--db PATH] [--listen ADDR[:PORT]]... [--tcp-host ADDR]...
  *               [--max-conns N] [--max-conns-per-tunnel N]
  *               [--handshake-timeout MS] [--head-timeout MS]
  *               [--idle-timeout MS] [--poll-ms MS] [--drain-ms MS]
- *               [--metrics ADDR:PORT] [--log FILE] [--verbose]
+ *               [--metrics ADDR:PORT] [--log FILE] [--verbose] [--version]
+ *
+ * The public TLS port is configured once, in the store (burrow init
+ * --tls-port, 443 by default): tunnel URLs carry it, so the edge listens on
+ * it.  --listen ADDR takes it; --listen ADDR:PORT must name the same port,
+ * else the edge refuses to start rather than serve URLs nobody can reach.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -16,59 +21,99 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/netaddr.h"
+#include "common/opts.h"
+#include "common/version.h"
+#include "db/store.h"
 #include "tunnels/edge.h"
+
+#define USAGE \
+	"usage: burrow-edge [--db PATH] [--listen ADDR[:PORT]]... [--tcp-host ADDR]...\n" \
+	"                   [--max-conns N] [--max-conns-per-tunnel N]\n" \
+	"                   [--handshake-timeout MS] [--head-timeout MS] [--idle-timeout MS]\n" \
+	"                   [--poll-ms MS] [--drain-ms MS] [--metrics ADDR:PORT]\n" \
+	"                   [--log FILE] [--verbose] [--version]\n" \
+	"  --db          the store (default $BURROW_DB, else ./burrow.db)\n" \
+	"  --listen      TLS listener for every tls/h2 tunnel (repeatable, default 127.0.0.1);\n" \
+	"                its port is the store's TLS port (burrow init --tls-port, 443)\n" \
+	"  --tcp-host    address tcp tunnels' public ports bind (repeatable, default: the\n" \
+	"                host of each --listen)\n" \
+	"  --poll-ms     read the store's change log at least this often (default 1000);\n" \
+	"                writes to the store wake the edge at once where inotify works\n" \
+	"  --metrics     serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
+	"  times in ms, or with a unit: 500ms, 30s, 5m, 1h\n" \
+	"example: burrow-edge --db /var/lib/burrow/burrow.db --listen 0.0.0.0 --listen ::\n"
 
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: burrow-edge --db PATH [--listen ADDR:PORT]... [--tcp-host ADDR]...\n"
-	    "                   [--max-conns N] [--max-conns-per-tunnel N]\n"
-	    "                   [--handshake-timeout MS] [--head-timeout MS] [--idle-timeout MS]\n"
-	    "                   [--poll-ms MS] [--drain-ms MS] [--metrics ADDR:PORT]\n"
-	    "                   [--log FILE] [--verbose]\n"
-	    "  --listen      TLS listener for every tls/h2 tunnel (repeatable, default 127.0.0.1:8443)\n"
-	    "  --tcp-host    address tcp tunnels' public ports bind (repeatable, default: the\n"
-	    "                host of each --listen)\n"
-	    "  --poll-ms     read the store's change log at least this often (default 1000);\n"
-	    "                writes to the store wake the edge at once where inotify works\n"
-	    "  --metrics     serve Prometheus metrics at http://ADDR:PORT/metrics\n");
+	fputs(USAGE, stderr);
 	exit(2);
 }
 
+/* The value of an integer or duration option, or exit 2 after the one
+ * line opts_*() printed. */
 static int
-number(const char *s, int min, int max)
+number(const char *opt, const char *arg, int min, int max)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	int v;
 
-	if (*s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "burrow-edge: '%s' is not a number in %d-%d\n", s, min, max);
+	if (opts_int(opt, arg, min, max, &v) != BURROW_OK)
 		exit(2);
-	}
-	return (int)v;
+	return v;
 }
 
-/* "1.2.3.4:443" -> "1.2.3.4", "[::1]:443" -> "::1" into out. */
 static int
-listen_host(const char *addr, char *out, size_t outsz)
+millis(const char *opt, const char *arg, int min, int max)
 {
-	const char *colon = strrchr(addr, ':');
-	size_t n;
+	int v;
 
-	if (colon == NULL)
-		return BURROW_ERR_INVALID;
-	if (addr[0] == '[') {
-		addr++;
-		colon--;
+	if (opts_duration(opt, arg, OPTS_MS, min, max, &v) != BURROW_OK)
+		exit(2);
+	return v;
+}
+
+/* The store's public TLS port (the one tunnel URLs name). */
+static int
+store_tls_port(const char *db, uint16_t *port)
+{
+	struct store *s = NULL;
+	char err[600], value[16];
+	int rc;
+
+	if ((rc = store_open(db, STORE_READONLY, &s, err, sizeof(err))) != BURROW_OK) {
+		fprintf(stderr, "burrow-edge: %s\n", err);
+		return rc;
 	}
-	n = (size_t)(colon - addr);
-	if (n == 0 || n >= outsz)
-		return BURROW_ERR_INVALID;
-	memcpy(out, addr, n);
-	out[n] = '\0';
-	return BURROW_OK;
+	rc = store_setting_get(s, "edge_tls_port", "443", value, sizeof(value));
+	store_close(s);
+	if (rc == BURROW_OK && opts_port("the store's edge_tls_port", value, port) != BURROW_OK)
+		rc = BURROW_ERR_INVALID;
+	return rc;
+}
+
+/* Turns each --listen ADDR[:PORT] into "ADDR:PORT" on the store's TLS port
+ * (into bufs) and its address into hosts.  Exits 2 on a malformed address
+ * or a port other than the store's. */
+static void
+resolve_listen(struct edge_config *cfg, uint16_t tls_port, char bufs[][80], char hosts[][64])
+{
+	uint16_t port;
+	int i;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (opts_addr_port("--listen", cfg->listen[i], tls_port, hosts[i], 64, &port) !=
+		    BURROW_OK)
+			exit(2);
+		if (port != tls_port) {
+			fprintf(stderr, "burrow-edge: --listen %s: the store's TLS port is %u (tunnel "
+			    "URLs say it): give --listen %s alone, or change the port once with "
+			    "'burrow init --tls-port %u'\n", cfg->listen[i], tls_port, hosts[i], port);
+			exit(2);
+		}
+		snprintf(bufs[i], 80, strchr(hosts[i], ':') != NULL ? "[%s]:%u" : "%s:%u",
+		    hosts[i], port);
+		cfg->listen[i] = bufs[i];
+	}
 }
 
 int
@@ -89,6 +134,7 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct edge_config cfg = {
@@ -100,11 +146,11 @@ main(int argc, char **argv)
 		.poll_ms = 1000,
 		.drain_ms = 10000,
 	};
-	char hosts[EDGE_LISTEN_MAX][64];
+	char hosts[EDGE_LISTEN_MAX][64], bufs[EDGE_LISTEN_MAX][80];
 	const char *logfile = NULL, *metrics_addr = NULL;
+	char mhost[64];
+	uint16_t tls_port, mport;
 	enum log_level level = LOG_LEVEL_INFO;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
 	struct metrics *m = NULL;
 	struct edge *e;
 	int c, i;
@@ -122,37 +168,41 @@ main(int argc, char **argv)
 				usage();
 			cfg.tcp_hosts[cfg.ntcp_hosts++] = optarg;
 			break;
-		case 'm': cfg.max_conns = number(optarg, 1, 10000000); break;
-		case 'M': cfg.max_conns_per_tunnel = number(optarg, 1, 10000000); break;
-		case 'H': cfg.handshake_ms = number(optarg, 10, 3600000); break;
-		case 'R': cfg.head_ms = number(optarg, 10, 3600000); break;
-		case 'I': cfg.idle_ms = number(optarg, 10, 86400000); break;
-		case 'p': cfg.poll_ms = number(optarg, 1, 60000); break;
-		case 'D': cfg.drain_ms = number(optarg, 0, 3600000); break;
+		case 'm': cfg.max_conns = number("--max-conns", optarg, 1, 10000000); break;
+		case 'M':
+			cfg.max_conns_per_tunnel = number("--max-conns-per-tunnel", optarg, 1, 10000000);
+			break;
+		case 'H': cfg.handshake_ms = millis("--handshake-timeout", optarg, 10, 3600000); break;
+		case 'R': cfg.head_ms = millis("--head-timeout", optarg, 10, 3600000); break;
+		case 'I': cfg.idle_ms = millis("--idle-timeout", optarg, 10, 86400000); break;
+		case 'p': cfg.poll_ms = millis("--poll-ms", optarg, 1, 60000); break;
+		case 'D': cfg.drain_ms = millis("--drain-ms", optarg, 0, 3600000); break;
 		case 'X':
-			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
-				fprintf(stderr, "burrow-edge: --metrics '%s' is not a numeric "
-				    "ADDR:PORT\n", optarg);
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
 				exit(2);
-			}
 			metrics_addr = optarg;
 			break;
 		case 'L': logfile = optarg; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
+		case 'h': fputs(USAGE, stdout); return 0;
+		case 'V': burrow_version_print(); return 0;
 		default: usage();
 		}
 	}
-	if (optind != argc || cfg.db_path == NULL)
+	if (optind != argc)
 		usage();
+	if (cfg.db_path == NULL && ((cfg.db_path = getenv("BURROW_DB")) == NULL ||
+	    cfg.db_path[0] == '\0'))
+		cfg.db_path = "burrow.db";
 	if (cfg.nlisten == 0)
-		cfg.listen[cfg.nlisten++] = "127.0.0.1:8443";
-	if (cfg.ntcp_hosts == 0) {
-		for (i = 0; i < cfg.nlisten; i++) {
-			if (listen_host(cfg.listen[i], hosts[i], sizeof(hosts[i])) != BURROW_OK)
-				usage();
+		cfg.listen[cfg.nlisten++] = "127.0.0.1";
+	if (store_tls_port(cfg.db_path, &tls_port) != BURROW_OK)
+		return 1;
+	resolve_listen(&cfg, tls_port, bufs, hosts);
+	if (cfg.ntcp_hosts == 0)
+		for (i = 0; i < cfg.nlisten; i++)
 			cfg.tcp_hosts[cfg.ntcp_hosts++] = hosts[i];
-		}
-	}
 	if (log_init("burrow-edge", logfile, level) != BURROW_OK) {
 		fprintf(stderr, "burrow-edge: cannot open log %s\n", logfile);
 		return 1;

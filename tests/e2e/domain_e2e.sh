@@ -41,6 +41,7 @@ WEB=$(free_port)
 mkdir -p "$T_DIR/www" && echo "hello from the container" >"$T_DIR/www/index.html"
 start web python3 -m http.server "$WEB" --bind 127.0.0.1 --directory "$T_DIR/www"
 EDGE=$(free_port)
+"$B" init --tls-port "$EDGE" >/dev/null   # the store's TLS port is the edge's
 start edge "$BIN/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EDGE" --poll-ms 20
 ok "the target web server is up" wait_for 10 curl -fsS "http://127.0.0.1:$WEB/"
 H=$("$B" tunnel create --target "127.0.0.1:$WEB" --zone $D --json | jq -r .hostname)

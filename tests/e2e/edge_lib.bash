@@ -32,6 +32,9 @@ edge_setup() {
 	# binds it (tests run beside other work): then try another one.
 	for _attempt in 1 2 3; do
 		EDGE_PORT=$(free_port)
+		# The store's TLS port is the edge's (burrow-edge refuses another).
+		"$B" init --tcp-ports "$tcp_lo-$((tcp_lo + 9))" --tls-port "$EDGE_PORT" >/dev/null ||
+			return 1
 		start edge "$BIN/burrow-edge" --db "$BURROW_DB" --listen "127.0.0.1:$EDGE_PORT" \
 			--poll-ms 50 "$@"
 		EDGE_PID=$LAST_PID

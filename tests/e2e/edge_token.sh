@@ -23,7 +23,7 @@ ok "token create refuses metadata of 512 characters or more" exit_status 2 "$B" 
 ok "token create refuses a bad ttl" exit_status 2 "$B" token create "$host" --ttl 5y
 json=$("$B" token create "$host" --user-metadata '{"user_id": "foo", "n": 1}' --json)
 tok=$(echo "$json" | jq -r .token)
-same "token create prints the tunnel's url" "https://$host" "$(echo "$json" | jq -r .url)"
+same "token create prints the tunnel's url" "https://$host:$EDGE_PORT" "$(echo "$json" | jq -r .url)"
 ok "and a token" test -n "$tok"
 url="https://$host:$EDGE_PORT"
 md='{"user_id":"foo","n":1}'

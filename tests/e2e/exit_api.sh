@@ -90,8 +90,7 @@ exit_once mismatch --listen 127.0.0.1:$PORT --tls-cert "$TLS/server.pem" \
 same "a key that does not match the certificate exits 2" 2 "$(status_of mismatch)"
 same "  with one line" 1 "$(lines_of mismatch)"
 ok "  that says so" grep -q 'does not match' "$T_DIR/mismatch.err"
-exit_once help --help
-ok "the help names the loopback default" grep -qF 'default 127.0.0.1:8470' "$T_DIR/help.err"
+ok "the help names the loopback default" sh -c "'$X' --help | grep -qF 'default 127.0.0.1:8470'"
 
 # ---- the API over TLS ----
 start agent ip netns exec $NS $X --poll-ms 100 --verbose --log "$LOG" --listen 127.0.0.1:$PORT \

@@ -175,6 +175,120 @@ test_domains_records_edges(void **state)
 	assert_int_equal(run(cmd_edge, "edge", "list", "--json", NULL), CLI_OK);
 }
 
+/* What the verb of a dispatch test was handed, joined by spaces. */
+static char seen[256];
+
+static int
+record_verb(int argc, char **argv)
+{
+	seen[0] = '\0';
+	for (int i = 0; i < argc; i++)
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
+		    i > 0 ? " " : "", argv[i]);
+	return CLI_OK;
+}
+
+static const struct cli_verb dispatch_table[] = {
+	{ "a", record_verb, "burrow a" CLI_EXAMPLE("burrow a") },
+	{ "b", record_verb, "burrow b" CLI_EXAMPLE("burrow b") },
+	{ NULL, NULL, NULL },
+};
+
+/* Dispatches argv (NULL-terminated, after "burrow") with output silenced;
+ * returns the status and leaves what the verb saw in seen. */
+static int
+dispatch(const char *first, ...)
+{
+	char *argv[16] = { "burrow" };
+	int argc = 1, saved_out, saved_err, null_fd, rc;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a != NULL && argc < 15; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	strcpy(seen, "(none)");
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	null_fd = open("/dev/null", O_WRONLY);
+	dup2(null_fd, 1);
+	dup2(null_fd, 2);
+	rc = cli_dispatch(dispatch_table, argc, argv, "burrow");
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	close(null_fd);
+	return rc;
+}
+
+static void
+test_dispatch_options_around_the_verb(void **state)
+{
+	(void)state;
+	/* Options before the verb follow its name, in their order. */
+	assert_int_equal(dispatch("--db", "x", "a", "y", NULL), CLI_OK);
+	assert_string_equal(seen, "a --db x y");
+	assert_int_equal(dispatch("a", "--db", "x", NULL), CLI_OK);
+	assert_string_equal(seen, "a --db x");
+	assert_int_equal(dispatch("--json", "--db=x", "b", "--zone", "z", NULL), CLI_OK);
+	assert_string_equal(seen, "b --json --db=x --zone z");
+	/* --db always takes a value, even one named like a verb. */
+	assert_int_equal(dispatch("--db", "a", "b", NULL), CLI_OK);
+	assert_string_equal(seen, "b --db a");
+	/* Another --opt WORD: WORD is its value unless it names a verb. */
+	assert_int_equal(dispatch("--zone", "z", "a", NULL), CLI_OK);
+	assert_string_equal(seen, "a --zone z");
+	assert_int_equal(dispatch("--all", "a", "z", NULL), CLI_OK);
+	assert_string_equal(seen, "a --all z");
+	/* "--" ends options: the verb gets it, so what follows stays operands. */
+	assert_int_equal(dispatch("--db", "x", "--", "a", "-weird", NULL), CLI_OK);
+	assert_string_equal(seen, "a --db x -- -weird");
+	assert_int_equal(dispatch("a", "--", "--db", NULL), CLI_OK);
+	assert_string_equal(seen, "a -- --db");
+	/* No verb, an unknown one, or an operand before it: usage. */
+	assert_int_equal(dispatch(NULL), CLI_USAGE);
+	assert_int_equal(dispatch("--db", "x", NULL), CLI_USAGE);
+	assert_int_equal(dispatch("c", NULL), CLI_USAGE);
+	assert_int_equal(dispatch("y", "a", NULL), CLI_USAGE);
+	assert_int_equal(dispatch("--", "--db", "a", NULL), CLI_USAGE);
+	assert_string_equal(seen, "(none)");
+	/* --help and help list the verbs; --version prints it; neither runs one. */
+	assert_int_equal(dispatch("--help", NULL), CLI_OK);
+	assert_int_equal(dispatch("help", NULL), CLI_OK);
+	assert_int_equal(dispatch("--version", "a", NULL), CLI_OK);
+	assert_string_equal(seen, "(none)");
+	/* A verb's --help is the verb's to answer. */
+	assert_int_equal(dispatch("a", "--help", NULL), CLI_OK);
+	assert_string_equal(seen, "a --help");
+}
+
+/* A bad value is the verb's usage status, the store untouched. */
+static void
+test_bad_values(void **state)
+{
+	(void)state;
+	assert_int_equal(run(cmd_init, "init", NULL), CLI_OK);
+	assert_int_equal(run(cmd_init, "init", "--tls-port", "0", NULL), CLI_USAGE);
+	assert_int_equal(run(cmd_init, "init", "--tls-port", "8443x", NULL), CLI_USAGE);
+	assert_int_equal(run(cmd_record, "record", "add", "w.modal.host", "TXT", "--ttl", "-1",
+	    "x", NULL), CLI_USAGE);
+	assert_int_equal(run(cmd_record, "record", "add", "w.modal.host", "TXT", "--ttl", "5m",
+	    "x", NULL), CLI_OK);
+	assert_int_equal(run(cmd_secondary, "secondary", "add", "192.0.2.1:0", "--key", "k",
+	    NULL), CLI_USAGE);
+	assert_int_equal(run(cmd_domain, "domain", "add", "x.example.com", "--workspace", "w",
+	    NULL), CLI_OK);
+	assert_int_equal(run(cmd_domain, "domain", "verify", "x.example.com", "--port", "99999",
+	    NULL), CLI_USAGE);
+	assert_int_equal(tunnels(), 0);
+}
+
 int
 main(void)
 {
@@ -183,6 +297,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_init_and_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains_records_edges, setup, teardown),
+		cmocka_unit_test(test_dispatch_options_around_the_verb),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -24,6 +25,7 @@
 
 #include "common/error.h"
 #include "common/metrics.h"
+#include "common/version.h"
 
 /* The buffer's contents as a NUL-terminated string (owned by the caller). */
 static char *
@@ -168,7 +170,7 @@ test_render(void **state)
 	struct metrics *m = metrics_new("burrow-test");
 	struct metrics_counter c = { 0 };
 	struct evbuffer *b = evbuffer_new();
-	char *s;
+	char *s, build[256];
 
 	(void)state;
 	assert_non_null(m);
@@ -176,8 +178,9 @@ test_render(void **state)
 	assert_int_equal(metrics_add_collector(m, collect, &c), BURROW_OK);
 	assert_int_equal(metrics_render(m, b), BURROW_OK);
 	s = text(b);
-	assert_non_null(strstr(s, "\nburrow_build_info{program=\"burrow-test\",version=\""
-	    BURROW_VERSION "\"} 1\n"));
+	snprintf(build, sizeof(build), "\nburrow_build_info{program=\"burrow-test\","
+	    "version=\"%s\"} 1\n", burrow_version());
+	assert_non_null(strstr(s, build));
 	assert_non_null(strstr(s, "# TYPE process_start_time_seconds gauge\n"));
 	assert_non_null(strstr(s, "# TYPE burrow_uptime_seconds gauge\n"));
 	assert_non_null(strstr(s, "\nburrow_test_things_total 9\n"));
