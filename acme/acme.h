@@ -17,6 +17,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "common/metrics.h"
+
 struct store;
 
 /* ---- keys and JWS (jws.c) ---- */
@@ -236,6 +238,16 @@ int acme_http_do(struct acme_http *h, enum acme_method m, const char *url,
 
 /* ---- the signed-request client (client.c) ---- */
 
+/* What burrow-acme counts for its metrics (acme/metrics.c): written by
+ * every worker thread (metrics_add_shared), read at scrape time. */
+enum acme_outcome { ACME_OUTCOME_ISSUED, ACME_OUTCOME_FAILED, ACME_OUTCOME_STOPPED,
+                    ACME_OUTCOMES };
+struct acme_stats {
+	struct metrics_counter orders[ACME_OUTCOMES];  /* zones worked on, by outcome */
+	struct metrics_counter badnonce;               /* requests resent after badNonce */
+	struct metrics_counter requests;               /* signed requests sent */
+};
+
 struct acme_client {
 	struct acme_http *http;
 	char *directory_url;
@@ -248,6 +260,7 @@ struct acme_client {
 	atomic_int *stop;     /* set by the daemon on SIGTERM; may be NULL */
 	unsigned requests;          /* signed requests sent, retries included */
 	unsigned badnonce_retries;  /* of those, resent after badNonce */
+	struct acme_stats *stats;   /* the same, for the metrics; may be NULL */
 };
 
 /* Retries of one signed request, counted apart so that one kind never uses
@@ -364,6 +377,8 @@ struct acme_run_opts {
 	unsigned jobs;              /* worker threads */
 	unsigned interval_s;        /* daemon: seconds between scans */
 	int once;                   /* daemon: one scan, then exit */
+	struct acme_stats *stats;   /* counted into when not NULL */
+	const char *metrics_addr;   /* daemon: serve /metrics there (NULL: no) */
 };
 
 /* Issues certificates for the listed zones with opts->jobs workers at once.
@@ -374,6 +389,17 @@ int acme_issue_zones(const struct acme_run_opts *opts, const char *const *zones,
 /* The daemon: every interval, issues what is missing and renews what is due
  * (ARI when offered, else two thirds of the lifetime), until SIGTERM/SIGINT. */
 int acme_daemon(const struct acme_run_opts *opts);
+
+/* ---- metrics.c ---- */
+
+struct acme_metrics;
+/* Serves GET /metrics on addr from a thread of its own: the counters of
+ * stats (borrowed) and each zone's certificate expiry, read from the store
+ * at db_path (its own read-only handle).  NULL on failure (logged). */
+struct acme_metrics *acme_metrics_start(const char *addr, const char *db_path,
+                                        const struct acme_stats *stats);
+/* Stops serving and frees am.  NULL is fine. */
+void acme_metrics_stop(struct acme_metrics *am);
 
 /* Revokes zone's current certificate with the account of directory_url and
  * marks it revoked in the store.  err (size errsz) says why on failure. */

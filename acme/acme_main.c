@@ -2,7 +2,7 @@
  * acme_main.c: bin/burrow-acme, the command line around acme.h.
  *
  *   burrow-acme [options] issue ZONE...     one-shot, zones in parallel
- *   burrow-acme [options] run [--once]      the renewal daemon
+ *   burrow-acme [options] run [--once] [--metrics ADDR:PORT]   the renewal daemon
  *   burrow-acme [options] account           register (or find) the account
  *   burrow-acme [options] key-rollover      change the account key
  *   burrow-acme [options] revoke ZONE       revoke the zone's certificate
@@ -41,7 +41,7 @@ struct main_opts {
 	"                   [--dns ADDR:PORT] [--dns-timeout S] [--contact mailto:...]\n" \
 	"                   [--eab-kid KID --eab-hmac-key KEY] [--key-type ecdsa|rsa]\n" \
 	"                   [--jobs N] [--json] [--log FILE] [--verbose] [--version]\n" \
-	"                   issue ZONE... | run [--interval S] [--once] |\n" \
+	"                   issue ZONE... | run [--interval S] [--once] [--metrics ADDR:PORT] |\n" \
 	"                   account | key-rollover | revoke ZONE\n" \
 	"  options go before or after the verb; --db defaults to $BURROW_DB, else ./burrow.db;\n" \
 	"  times in seconds or with a unit (30s, 5m, 1h)\n" \
@@ -195,6 +195,7 @@ main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -202,11 +203,12 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct acme_stats stats;
 	struct main_opts m;
 	char canon[NAMES_MAX + 1], **zones = NULL;
 	const char *env, *cmd;
-	char host[64];
-	uint16_t port;
+	char host[64], mhost[64];
+	uint16_t port, mport;
 	int ch, i, n, nzones = 0, rc = BURROW_ERR_INVALID;
 
 	memset(&m, 0, sizeof(m));
@@ -214,6 +216,7 @@ main(int argc, char **argv)
 	m.run.jobs = 8;
 	m.run.interval_s = 60;
 	m.run.issue.dns_timeout_ms = 30000;
+	m.run.stats = &stats;
 	env = getenv("BURROW_DB");
 	snprintf(m.db_path, sizeof(m.db_path), "%s", env != NULL && *env ? env : "burrow.db");
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -256,6 +259,12 @@ main(int argc, char **argv)
 			m.run.interval_s = (unsigned)n;
 			break;
 		case 'o': m.run.once = 1; break;
+		case 'X':
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
+				return 2;
+			m.run.metrics_addr = optarg;
+			break;
 		case 'J': m.json = 1; break;
 		case 'l': m.log_path = optarg; break;
 		case 'v': m.level = LOG_LEVEL_DEBUG; break;
@@ -283,6 +292,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (m.run.metrics_addr != NULL && strcmp(cmd, "run") != 0) {
+		fprintf(stderr, "burrow-acme: --metrics is for the daemon (run)\n");
+		return 2;
+	}
 	if (log_init("burrow-acme", m.log_path, m.level) != BURROW_OK) {
 		fprintf(stderr, "burrow-acme: cannot open log %s\n", m.log_path);
 		return 1;

@@ -166,6 +166,8 @@ post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url
 			return BURROW_ERR_CRYPTO;
 		}
 		c->requests++;
+		if (c->stats != NULL)
+			metrics_add_shared(&c->stats->requests, 1);
 		rc = acme_http_do(c->http, ACME_POST, url, jws, accept, resp, c->err,
 		    sizeof(c->err));
 		free(jws);
@@ -184,6 +186,8 @@ post_with(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url
 		if (kind == ACME_RETRY_NONCE) {
 			/* Nothing to wait for: the CA only wants another nonce. */
 			c->badnonce_retries++;
+			if (c->stats != NULL)
+				metrics_add_shared(&c->stats->badnonce, 1);
 			log_debug("%s: badNonce, retry %u of %u %s", url, budget.nonce,
 			    ACME_NONCE_RETRIES, c->nonce[0] != '\0' ? "with the nonce it sent"
 			    : "with one from newNonce");

@@ -136,6 +136,10 @@ finish_job(struct pool *p, const char *zone, int rc, const char *err)
 			z->failures++;
 		}
 	}
+	if (p->opts->stats != NULL)
+		metrics_add_shared(&p->opts->stats->orders[rc == BURROW_OK ? ACME_OUTCOME_ISSUED :
+		    rc == BURROW_ERR_BUSY && atomic_load(&p->stop) ? ACME_OUTCOME_STOPPED :
+		    ACME_OUTCOME_FAILED], 1);
 	if (rc == BURROW_OK) {
 		p->ok++;
 	} else {
@@ -163,8 +167,10 @@ worker(void *arg)
 		log_error("cannot open the store %s: %s", p->opts->db_path, errbuf);
 		s = NULL;
 	}
-	if ((c = acme_client_new(p->opts->directory_url, p->opts->ca_bundle)) != NULL)
+	if ((c = acme_client_new(p->opts->directory_url, p->opts->ca_bundle)) != NULL) {
 		c->stop = &p->stop;
+		c->stats = p->opts->stats;
+	}
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->qlen == 0 && !p->closing && !atomic_load(&p->stop))
@@ -421,6 +427,7 @@ scan_zones(struct scan *sc)
 int
 acme_daemon(const struct acme_run_opts *o)
 {
+	struct acme_metrics *metrics = NULL;
 	struct scan sc;
 	struct timespec ts;
 	sigset_t set;
@@ -444,6 +451,12 @@ acme_daemon(const struct acme_run_opts *o)
 		goto out;
 	}
 	sc.c->stop = &sc.p->stop;
+	sc.c->stats = o->stats;
+	if (o->metrics_addr != NULL &&
+	    (metrics = acme_metrics_start(o->metrics_addr, o->db_path, o->stats)) == NULL) {
+		rc = BURROW_ERR_IO;
+		goto out;
+	}
 	log_info("running: directory %s, %u workers, scan every %us", o->directory_url,
 	    sc.p->nthreads, o->interval_s);
 	for (;;) {
@@ -476,6 +489,7 @@ acme_daemon(const struct acme_run_opts *o)
 			log_reopen();
 	}
 out:
+	acme_metrics_stop(metrics);
 	pool_free(sc.p, 1);
 	acme_client_free(sc.c);
 	store_close(sc.s);

@@ -69,9 +69,12 @@ int api_body_token(const char *body, size_t len, struct api_token_req *out,
 
 /* ---- routes (routes.c): the API over the store, no sockets ---- */
 
+struct api_stats;
+
 struct api {
 	struct store *store;       /* borrowed */
 	int tunnel_limit;          /* tunnels per workspace, 0: none */
+	struct api_stats *stats;   /* api/metrics.h, borrowed; NULL: not counted */
 };
 
 struct api_request {

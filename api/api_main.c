@@ -2,7 +2,8 @@
  * api_main.c: bin/burrow-api, the platform's control API (docs/api.md).
  *
  *   burrow-api [--db PATH] [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]
- *              [--reap-interval SECONDS] [--tunnel-limit N] [--log FILE] [--verbose]
+ *              [--reap-interval SECONDS] [--tunnel-limit N] [--metrics ADDR:PORT]
+ *              [--log FILE] [--verbose]
  *
  * Listens on 127.0.0.1:8480 by default; any other address needs TLS (API
  * keys are long-lived).  Every --reap-interval it deletes the tunnels whose
@@ -22,12 +23,15 @@
 
 #include "api/api.h"
 #include "api/checkpoint.h"
+#include "api/metrics.h"
 #include "api/server.h"
 #include "common/error.h"
 #include "common/http_tls.h"
 #include "common/log.h"
 #include "common/opts.h"
 #include "common/version.h"
+#include "common/metrics.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 
 #define API_DEFAULT_LISTEN "127.0.0.1:8480"
@@ -40,6 +44,8 @@ struct daemon {
 	struct event_base *base;
 	struct api_server *server;
 	struct api_checkpointer *checkpointer;
+	struct api_stats stats;
+	struct metrics *metrics;
 	struct event *reap_ev, *term_ev, *int_ev, *hup_ev;
 	struct store *store;
 	const char *tls_cert, *tls_key;
@@ -48,7 +54,7 @@ struct daemon {
 #define USAGE \
 	"usage: burrow-api [--db PATH] [--listen ADDR:PORT (default " API_DEFAULT_LISTEN ")]\n" \
 	"                  [--tls-cert FILE --tls-key FILE] [--reap-interval SECONDS]\n" \
-	"                  [--tunnel-limit N] [--log FILE] [--verbose] [--version]\n" \
+	"                  [--tunnel-limit N] [--metrics ADDR:PORT] [--log FILE] [--verbose] [--version]\n" \
 	"  --db       the store (default $BURROW_DB, else ./burrow.db)\n" \
 	"example: burrow-api --db /var/lib/burrow/burrow.db --listen 127.0.0.1:8480\n"
 
@@ -65,6 +71,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		    store_errmsg(d->store));
 	else if (n > 0)
 		log_info("reaped %d expired tunnel%s", n, n == 1 ? "" : "s");
+	if (rc == BURROW_OK && n > 0)
+		metrics_add(&d->stats.reaped, (uint64_t)n);
 }
 
 static void
@@ -142,6 +150,7 @@ daemon_free(struct daemon *d)
 
 	api_server_free(d->server);
 	api_checkpointer_stop(d->checkpointer);
+	metrics_free(d->metrics);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -160,6 +169,7 @@ main(int argc, char **argv)
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "reap-interval", required_argument, NULL, 'r' },
 		{ "tunnel-limit", required_argument, NULL, 'T' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -168,6 +178,9 @@ main(int argc, char **argv)
 	};
 	struct daemon d;
 	const char *db = getenv("BURROW_DB"), *listen = API_DEFAULT_LISTEN, *logfile = NULL;
+	const char *metrics_addr = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
 	int c, rc = 1, reap_s = 1;
@@ -190,6 +203,14 @@ main(int argc, char **argv)
 			if (opts_int("--tunnel-limit", optarg, 0, 100000000, &d.api.tunnel_limit) !=
 			    BURROW_OK)
 				return 2;
+			break;
+		case 'X':
+			if (netaddr_parse_listen(optarg, &ss, &sslen) != BURROW_OK) {
+				fprintf(stderr, "burrow-api: --metrics '%s' is not a numeric "
+				    "ADDR:PORT\n", optarg);
+				return 2;
+			}
+			metrics_addr = optarg;
 			break;
 		case 'L': logfile = optarg; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
@@ -230,11 +251,16 @@ main(int argc, char **argv)
 	 * 16 ms to 3.5 ms). */
 	d.checkpointer = api_checkpointer_start(db != NULL ? db : "burrow.db",
 	    API_CHECKPOINT_MS);
+	d.api.stats = &d.stats;
 	if ((d.base = event_base_new()) == NULL)
 		goto out;
 	d.server = api_server_start(d.base, &d.api, listen, tls);
 	tls = NULL;   /* the server owns it now, even on failure */
 	if (d.server == NULL || add_events(&d, reap_s) != BURROW_OK)
+		goto out;
+	if (metrics_addr != NULL && ((d.metrics = metrics_new("burrow-api")) == NULL ||
+	    metrics_add_collector(d.metrics, api_metrics_collect, &d.stats) != BURROW_OK ||
+	    metrics_listen(d.metrics, d.base, metrics_addr) != BURROW_OK))
 		goto out;
 	on_reap(-1, 0, &d);
 	log_info("serving the API on %s (%s)", listen, d.tls_cert != NULL ? "TLS" : "clear text");

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api/metrics.h"
 #include "api/server.h"
 #include "common/error.h"
 #include "common/http_tls.h"
@@ -117,9 +118,11 @@ on_request(struct evhttp_request *req, void *arg)
 	r.now = (int64_t)time(NULL);
 	if (api_handle(srv->api, &r, &reply) != BURROW_OK) {
 		free(reply.body);
+		api_stats_request(srv->api->stats, r.method, 500);
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
+	api_stats_request(srv->api->stats, r.method, reply.status);
 	if (reply.status >= 400)
 		log_refusal(req, r.method, r.path, &reply);
 	send_reply(req, &reply);

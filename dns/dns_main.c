@@ -11,18 +11,20 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "common/metrics.h"
 #include "common/opts.h"
 #include "common/version.h"
 #include "db/store.h"
 #include "dns/catalog.h"
 #include "dns/index_load.h"
+#include "dns/metrics.h"
 #include "dns/server.h"
 #include "dns/zone_index.h"
 
 #define USAGE \
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
-	"                  [--catalog NAME|none] [--journal-mb N]\n" \
+	"                  [--catalog NAME|none] [--journal-mb N] [--metrics ADDR:PORT]\n" \
 	"                  [--udp-steer cpu|flow|shared]\n" \
 	"                  [--rrl-rate N] [--rrl-slip N] [--rrl-exempt CIDR]...\n" \
 	"                  [--log FILE] [--verbose] [--version]\n" \
@@ -38,6 +40,7 @@
 	"             real resolver retries over TCP, the rest dropped (default 2;\n" \
 	"             0: drop them all, 1: truncate them all)\n" \
 	"  --rrl-exempt  never rate-limit clients in this block (repeatable)\n" \
+	"  --metrics  serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
 	"example: burrow-dns --db /var/lib/burrow/burrow.db --listen 0.0.0.0:53 --threads 4\n"
 
 static double
@@ -62,6 +65,7 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "udp-steer", required_argument, NULL, 'U' },
 		{ "rrl-rate", required_argument, NULL, 'R' },
 		{ "rrl-slip", required_argument, NULL, 'S' },
@@ -74,7 +78,10 @@ main(int argc, char **argv)
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
 	    (size_t)64 << 20, DNS_UDP_STEER_CPU,
 	    { .rate = RRL_DEFAULT_RATE, .slip = RRL_DEFAULT_SLIP } };
-	const char *db = getenv("BURROW_DB"), *logfile = NULL;
+	const char *db = getenv("BURROW_DB"), *logfile = NULL, *metrics_addr = NULL;
+	char mhost[64];
+	uint16_t mport;
+	struct metrics *metrics = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
 	struct zone_index *idx = NULL;
@@ -132,6 +139,12 @@ main(int argc, char **argv)
 			if (opts_int("--journal-mb", optarg, 0, 65536, &secs) != BURROW_OK)
 				return 2;
 			cfg.journal_max = (size_t)secs << 20;
+			break;
+		case 'X':
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
+				return 2;
+			metrics_addr = optarg;
 			break;
 		case 'U':
 			if (strcmp(optarg, "cpu") == 0)
@@ -214,6 +227,11 @@ main(int argc, char **argv)
 		    "%d exempt blocks", cfg.rrl.rate, cfg.rrl.slip, cfg.rrl.nexempt);
 	else
 		log_info("UDP response rate limit: off");
+	/* A thread of its own: the workers never see a scrape (dns/metrics.c). */
+	if (metrics_addr != NULL && ((metrics = metrics_new("burrow-dns")) == NULL ||
+	    metrics_add_collector(metrics, dns_metrics_collect, srv) != BURROW_OK ||
+	    metrics_listen_thread(metrics, metrics_addr) != BURROW_OK))
+		goto out;
 	if (dns_server_run(srv) == BURROW_OK)
 		rc = 0;
 	if (cfg.rrl.rate > 0) {
@@ -223,6 +241,7 @@ main(int argc, char **argv)
 		    (unsigned long long)st.rrl_dropped, (unsigned long long)st.rrl_slipped);
 	}
 out:
+	metrics_free(metrics);
 	dns_server_free(srv);
 	zone_index_free(idx);
 	store_close(store);

@@ -5,7 +5,7 @@
  *               [--tls-cert FILE --tls-key FILE] [--insecure-listen]
  *               [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]
  *               [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]
- *               [--once] [--verbose] [--version]
+ *               [--metrics ADDR:PORT] [--once] [--verbose] [--version]
  *
  * Interfaces and rules outlive the agent (traffic flows while it restarts);
  * on start it reconciles them with the store.  The API listens on loopback
@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/opts.h"
 #include "common/version.h"
 #include "db/store.h"
@@ -31,6 +32,7 @@
 #include "db/store_watch.h"
 #include "exit/exit_agent.h"
 #include "exit/exit_api.h"
+#include "exit/exit_metrics.h"
 #include "exit/exit_tls.h"
 
 #define EXIT_DEFAULT_LISTEN "127.0.0.1:8470"
@@ -41,6 +43,7 @@ struct daemon {
 	struct store_watch *watch;    /* runs exit_agent_poll() on store writes */
 	struct event *expire_ev, *term_ev, *int_ev, *hup_ev;
 	struct exit_api *api;
+	struct metrics *metrics;
 	struct store *store;
 	const char *tls_cert, *tls_key;
 };
@@ -51,7 +54,7 @@ struct daemon {
 	"                   [--tls-cert FILE --tls-key FILE] [--insecure-listen]\n" \
 	"                   [--ifprefix P] [--nft-table T] [--idle-timeout SECONDS]\n" \
 	"                   [--expire-interval SECONDS] [--poll-ms MS] [--log FILE]\n" \
-	"                   [--once] [--verbose] [--version]\n" \
+	"                   [--metrics ADDR:PORT] [--once] [--verbose] [--version]\n" \
 	"  --db  the store (default $BURROW_DB, else ./burrow.db)\n" \
 	"  times as a number (of seconds, or ms for --poll-ms) or with a unit: 30s, 5m, 1h, 1d\n" \
 	"example: burrow-exit --db /var/lib/burrow/burrow.db --node exit-1 --idle-timeout 10m\n"
@@ -153,6 +156,7 @@ daemon_free(struct daemon *d)
 	size_t i;
 
 	exit_api_free(d->api);
+	metrics_free(d->metrics);
 	store_watch_free(d->watch);
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
@@ -179,6 +183,7 @@ main(int argc, char **argv)
 		{ "expire-interval", required_argument, NULL, 'e' },
 		{ "poll-ms", required_argument, NULL, 'm' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,6 +193,9 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct timeval expire_tv;
 	const char *db = getenv("BURROW_DB"), *listen = EXIT_DEFAULT_LISTEN, *logfile = NULL;
+	const char *metrics_addr = NULL;
+	char mhost[64];
+	uint16_t mport;
 	char errmsg[PATH_MAX * 2 + 200];
 	SSL_CTX *tls = NULL;
 	int c, once = 0, rc = 1, poll_ms = 1000, expire_s = 10, insecure = 0;
@@ -215,6 +223,12 @@ main(int argc, char **argv)
 		case 'e': expire_s = duration_arg("--expire-interval", optarg, OPTS_S, 1, 86400); break;
 		case 'm': poll_ms = duration_arg("--poll-ms", optarg, OPTS_MS, 10, 60000); break;
 		case 'L': logfile = optarg; break;
+		case 'X':
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
+				return 2;
+			metrics_addr = optarg;
+			break;
 		case 'o': once = 1; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		case 'h': fputs(USAGE, stdout); return 0;
@@ -268,6 +282,10 @@ main(int argc, char **argv)
 	d.api = exit_api_start(d.base, &d.agent, listen, tls);
 	tls = NULL;   /* the API owns it now, even on failure */
 	if (d.api == NULL)
+		goto out;
+	if (metrics_addr != NULL && ((d.metrics = metrics_new("burrow-exit")) == NULL ||
+	    metrics_add_collector(d.metrics, exit_metrics_collect, &d.agent) != BURROW_OK ||
+	    metrics_listen(d.metrics, d.base, metrics_addr) != BURROW_OK))
 		goto out;
 	if (d.tls_cert == NULL && exit_api_listen_loopback(listen) == 0)
 		log_warn("API on %s without TLS (--insecure-listen): bearer tokens cross the "

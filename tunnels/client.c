@@ -63,8 +63,10 @@ client_read(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got)
 		c->tio.readable = errno == EINTR;
 		st = blocked(errno) ? TLS_IO_WANT_READ : TLS_IO_ERROR;
 	}
-	if (*got > 0)
+	if (*got > 0) {
+		metrics_add(&c->edge->stats.bytes_to_target, *got);
 		conn_touch(c);
+	}
 	return st;
 }
 
@@ -219,6 +221,8 @@ handshake_done(struct edge_conn *c)
 	const unsigned char *alpn = NULL;
 	unsigned int alen = 0;
 
+	metrics_add(SSL_session_reused(c->ssl) ? &c->edge->stats.tls_resumed :
+	    &c->edge->stats.tls_ok, 1);
 	SSL_get0_alpn_selected(c->ssl, &alpn, &alen);
 	c->http = alen == 8 && memcmp(alpn, "http/1.1", 8) == 0;
 	if (c->tunnel->connect_token) {

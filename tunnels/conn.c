@@ -90,11 +90,35 @@ conn_hold(struct edge_conn *c)
 	c->busy++;
 }
 
+void
+conn_set_result(struct edge_conn *c, enum edge_result r)
+{
+	if (c->result == EDGE_RESULT_NONE)
+		c->result = r;
+}
+
+/* The connection ends: counted by tunnel kind and how it ended. */
+static void
+count_end(struct edge_conn *c)
+{
+	struct edge_stats *st = &c->edge->stats;
+	int kind = c->tunnel != NULL ? (int)c->tunnel->kind : EDGE_KIND_NONE;
+
+	if (c->ssl != NULL && c->state == CONN_HANDSHAKE) {
+		metrics_add(&st->tls_failed, 1);
+		conn_set_result(c, EDGE_RESULT_TLS_FAILED);
+	}
+	conn_set_result(c, c->state == CONN_RELAY || c->state == CONN_CLOSING ? EDGE_RESULT_OK :
+	    EDGE_RESULT_ABORTED);
+	metrics_add(&st->conns[kind][c->result], 1);
+}
+
 static void
 destroy(struct edge_conn *c)
 {
 	struct edge *e = c->edge;
 
+	count_end(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -148,6 +172,8 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->deadline_what != NULL && timercmp(&tv, &c->deadline, >=)) {
 		log_info("%s%s%s: %s timeout, closing", c->peer, c->tunnel != NULL ? " on " : "",
 		    c->tunnel != NULL ? c->tunnel->hostname : "", c->deadline_what);
+		conn_set_result(c, c->state == CONN_HANDSHAKE ? EDGE_RESULT_TLS_FAILED :
+		    EDGE_RESULT_TIMEOUT);
 		conn_free(c);
 		return;
 	}
@@ -258,6 +284,8 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 	struct edge_conn *c;
 
 	if (e->draining || (e->cfg.max_conns > 0 && e->nconns >= e->cfg.max_conns)) {
+		metrics_add(&e->stats.conns[tcp_tunnel != NULL ? (int)tcp_tunnel->kind :
+		    EDGE_KIND_NONE][EDGE_RESULT_LIMIT], 1);
 		if (!e->draining)
 			log_warn("connection limit (%d) reached, refusing a connection",
 			    e->cfg.max_conns);
@@ -275,6 +303,7 @@ edge_conn_accept(struct edge *e, evutil_socket_t fd, const struct sockaddr *sa,
 		if (edge_conn_bind(c, tcp_tunnel) != BURROW_OK) {
 			log_warn("tunnel %s: connection limit (%d) reached, %s refused",
 			    tcp_tunnel->hostname, e->cfg.max_conns_per_tunnel, c->peer);
+			conn_set_result(c, EDGE_RESULT_LIMIT);
 			conn_free(c);
 		} else {
 			target_connect(c);

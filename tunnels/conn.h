@@ -75,6 +75,7 @@ struct edge_conn {
 	struct edge *edge;
 	struct edge_tunnel *tunnel;      /* referenced; NULL before SNI */
 	enum conn_state state;
+	enum edge_result result;         /* how it ended, for the metrics (stats.h) */
 	int busy, dead;                  /* hold/release, conn_free deferred */
 	int http;                        /* client speaks HTTP/1.1: 502 page */
 	/* The client side: socket, its event, TLS (tio.ssl NULL: tcp tunnel)
@@ -127,6 +128,8 @@ void conn_free(struct edge_conn *c);
 /* Brackets every event callback (see above). */
 void conn_hold(struct edge_conn *c);
 void conn_release(struct edge_conn *c);
+/* Records why the connection is ending, unless a cause already was. */
+void conn_set_result(struct edge_conn *c, enum edge_result r);
 /* Records a byte moving either way (the idle timeout starts again). */
 void conn_touch(struct edge_conn *c);
 /* A deadline of ms for what (a phrase for the log line); NULL clears it. */

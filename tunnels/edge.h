@@ -23,6 +23,7 @@
  *             head passes (gate.h; http_relay.c drives it)
  *   listen.c  the TLS listeners, one listener per tcp tunnel, the caps
  *   edge.c    the context: start, the store watch, signals, drain, free
+ *   edge_metrics.c  the counters of stats.h as Prometheus families
  *
  * Everything runs on one libevent loop; the only state is struct edge.
  */
@@ -41,6 +42,7 @@
 #include "common/names.h"
 #include "db/store.h"
 #include "db/store_watch.h"
+#include "tunnels/stats.h"
 #include "tunnels/table.h"
 #include "tunnels/token.h"
 
@@ -136,6 +138,7 @@ struct edge {
 	int64_t keys_stamp;        /* store_secret_stamp() of the keys held */
 	struct edge_pipe *pipes;   /* spare pipes (splice.c) */
 	int npipes;
+	struct edge_stats stats;   /* stats.h; scraped by edge_metrics.c */
 	/* Where reads of either side land before they are written on to the
 	 * other side (relay.c); only what it does not take is queued. */
 	unsigned char scratch[EDGE_IO_CHUNK];

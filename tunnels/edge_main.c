@@ -5,7 +5,7 @@
  *               [--max-conns N] [--max-conns-per-tunnel N]
  *               [--handshake-timeout MS] [--head-timeout MS]
  *               [--idle-timeout MS] [--poll-ms MS] [--drain-ms MS]
- *               [--log FILE] [--verbose] [--version]
+ *               [--metrics ADDR:PORT] [--log FILE] [--verbose] [--version]
  *
  * The public TLS port is configured once, in the store (burrow init
  * --tls-port, 443 by default): tunnel URLs carry it, so the edge listens on
@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/opts.h"
 #include "common/version.h"
 #include "db/store.h"
@@ -29,7 +30,8 @@
 	"usage: burrow-edge [--db PATH] [--listen ADDR[:PORT]]... [--tcp-host ADDR]...\n" \
 	"                   [--max-conns N] [--max-conns-per-tunnel N]\n" \
 	"                   [--handshake-timeout MS] [--head-timeout MS] [--idle-timeout MS]\n" \
-	"                   [--poll-ms MS] [--drain-ms MS] [--log FILE] [--verbose] [--version]\n" \
+	"                   [--poll-ms MS] [--drain-ms MS] [--metrics ADDR:PORT]\n" \
+	"                   [--log FILE] [--verbose] [--version]\n" \
 	"  --db          the store (default $BURROW_DB, else ./burrow.db)\n" \
 	"  --listen      TLS listener for every tls/h2 tunnel (repeatable, default 127.0.0.1);\n" \
 	"                its port is the store's TLS port (burrow init --tls-port, 443)\n" \
@@ -37,6 +39,7 @@
 	"                host of each --listen)\n" \
 	"  --poll-ms     read the store's change log at least this often (default 1000);\n" \
 	"                writes to the store wake the edge at once where inotify works\n" \
+	"  --metrics     serve Prometheus metrics at http://ADDR:PORT/metrics\n" \
 	"  times in ms, or with a unit: 500ms, 30s, 5m, 1h\n" \
 	"example: burrow-edge --db /var/lib/burrow/burrow.db --listen 0.0.0.0 --listen ::\n"
 
@@ -127,6 +130,7 @@ main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "poll-ms", required_argument, NULL, 'p' },
 		{ "drain-ms", required_argument, NULL, 'D' },
+		{ "metrics", required_argument, NULL, 'X' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -143,9 +147,11 @@ main(int argc, char **argv)
 		.drain_ms = 10000,
 	};
 	char hosts[EDGE_LISTEN_MAX][64], bufs[EDGE_LISTEN_MAX][80];
-	const char *logfile = NULL;
-	uint16_t tls_port;
+	const char *logfile = NULL, *metrics_addr = NULL;
+	char mhost[64];
+	uint16_t tls_port, mport;
 	enum log_level level = LOG_LEVEL_INFO;
+	struct metrics *m = NULL;
 	struct edge *e;
 	int c, i;
 
@@ -171,6 +177,12 @@ main(int argc, char **argv)
 		case 'I': cfg.idle_ms = millis("--idle-timeout", optarg, 10, 86400000); break;
 		case 'p': cfg.poll_ms = millis("--poll-ms", optarg, 1, 60000); break;
 		case 'D': cfg.drain_ms = millis("--drain-ms", optarg, 0, 3600000); break;
+		case 'X':
+			if (opts_addr_port("--metrics", optarg, 0, mhost, sizeof(mhost),
+			    &mport) != BURROW_OK)
+				exit(2);
+			metrics_addr = optarg;
+			break;
 		case 'L': logfile = optarg; break;
 		case 'v': level = LOG_LEVEL_DEBUG; break;
 		case 'h': fputs(USAGE, stdout); return 0;
@@ -199,8 +211,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((e = edge_new(&cfg)) == NULL)
 		return 1;
+	/* The collector runs on the edge's loop, the counters' one writer. */
+	if (metrics_addr != NULL && ((m = metrics_new("burrow-edge")) == NULL ||
+	    metrics_add_collector(m, edge_metrics_collect, e) != BURROW_OK ||
+	    metrics_listen(m, e->base, metrics_addr) != BURROW_OK)) {
+		metrics_free(m);
+		edge_free(e);
+		return 1;
+	}
 	edge_run(e);
 	log_info("stopped");
+	metrics_free(m);
 	edge_free(e);
 	return 0;
 }

@@ -97,7 +97,8 @@ gate_end(struct gate *g)
 }
 
 static enum gate_action
-deny(struct gate *g, struct gate_out *out, int status, const char *reason, const char *body)
+deny(struct gate *g, struct gate_out *out, int status, const char *code, const char *reason,
+     const char *body)
 {
 	char *p = NULL;
 	const char *phrase = status == 401 ? "Unauthorized" : status == 431
@@ -114,6 +115,7 @@ deny(struct gate *g, struct gate_out *out, int status, const char *reason, const
 	out->len = n < 0 ? 0 : (size_t)n;
 	out->status = status;
 	out->reason = reason;
+	out->code = code;
 	return GATE_DENY;
 }
 
@@ -123,6 +125,15 @@ static int
 upgrade_allowed(const struct http_head *h)
 {
 	return h->upgrade && http_name_is(h->upgrade_value.p, h->upgrade_value.len, "websocket");
+}
+
+/* The refusal's class, for burrow_edge_gate_refusals_total{reason}. */
+static const char *
+verify_code(int rc)
+{
+	return rc == BURROW_ERR_LIMIT ? "token_expired" : rc == BURROW_ERR_NOTFOUND
+	    ? "token_unknown_key" : rc == BURROW_ERR_REFUSED ? "token_bad_signature"
+	    : "token_malformed";
 }
 
 static const char *
@@ -145,7 +156,7 @@ pass(struct gate *g, const struct http_head *h, enum http_token_source src,
 	struct http_head again;
 
 	if ((out->data = malloc(outsz)) == NULL)
-		return deny(g, out, 503, "out of memory", "out of memory\n");
+		return deny(g, out, 503, "no_memory", "out of memory", "out of memory\n");
 	/* What the container gets must read, by our own rules, as exactly
 	 * what we checked: the added fields can push a head over the limits
 	 * (and a head we cannot re-read is not sent at all). */
@@ -153,8 +164,8 @@ pass(struct gate *g, const struct http_head *h, enum http_token_source src,
 	    http_head_parse(out->data, out->len, &again) != BURROW_OK || again.len != out->len) {
 		free(out->data);
 		out->data = NULL;
-		return deny(g, out, 431, "request head over the size limits once rewritten",
-		    "request head too large\n");
+		return deny(g, out, 431, "head_too_large",
+		    "request head over the size limits once rewritten", "request head too large\n");
 	}
 	/* The token came in the URL: keep it as a cookie so the page's own
 	 * later requests carry it (HttpOnly: scripts cannot read it; Secure:
@@ -165,7 +176,7 @@ pass(struct gate *g, const struct http_head *h, enum http_token_source src,
 		out->req.cookie = NULL;
 		free(out->data);
 		out->data = NULL;
-		return deny(g, out, 503, "out of memory", "out of memory\n");
+		return deny(g, out, 503, "no_memory", "out of memory", "out of memory\n");
 	}
 	out->used = h->len;
 	out->req.is_head = h->is_head;
@@ -196,27 +207,30 @@ check_head(struct gate *g, const char *buf, size_t len, int64_t now, struct gate
 	if (rc == BURROW_ERR_BUSY)
 		return GATE_WAIT;
 	if (rc == BURROW_ERR_LIMIT)
-		return deny(g, out, 431, "request head over the size limits refused",
+		return deny(g, out, 431, "head_too_large", "request head over the size limits refused",
 		    "request head too large\n");
 	if (rc != BURROW_OK)
-		return deny(g, out, 400, "malformed request head refused", "malformed request\n");
+		return deny(g, out, 400, "malformed_head", "malformed request head refused",
+		    "malformed request\n");
 	if (h.upgrade_asked && !upgrade_allowed(&h))
-		return deny(g, out, 400, "upgrade other than WebSocket refused",
+		return deny(g, out, 400, "bad_upgrade", "upgrade other than WebSocket refused",
 		    "only WebSocket upgrades are allowed\n");
 	/* Upgrades carry no body we would have to frame (RFC 9110 7.8). */
 	if (h.upgrade && h.has_body)
-		return deny(g, out, 400, "upgrade with a body refused", "upgrade with a body\n");
+		return deny(g, out, 400, "upgrade_body", "upgrade with a body refused",
+		    "upgrade with a body\n");
 	if ((src = http_head_token(&h, &tok)) == HTTP_TOKEN_NONE)
-		return deny(g, out, 401, "request without connect token refused",
+		return deny(g, out, 401, "no_token", "request without connect token refused",
 		    "connect token required\n");
 	if (src == HTTP_TOKEN_CONFLICT)
-		return deny(g, out, 400, "request with two different connect tokens refused",
+		return deny(g, out, 400, "two_tokens",
+		    "request with two different connect tokens refused",
 		    "conflicting connect tokens\n");
 	rc = token_verify(tok.p, tok.len, g->lookup, g->lookup_ctx, now, &claims);
 	if (rc == BURROW_OK && strcmp(claims.host, g->hostname) != 0)
 		rc = BURROW_ERR_REFUSED;
 	if (rc != BURROW_OK)
-		return deny(g, out, 401, verify_error(rc),
+		return deny(g, out, 401, verify_code(rc), verify_error(rc),
 		    rc == BURROW_ERR_LIMIT ? "connect token expired\n" : "invalid connect token\n");
 	return pass(g, &h, src, tok, &claims, now, out);
 }
@@ -237,7 +251,7 @@ body_step(struct gate *g, const char *buf, size_t len, struct gate_out *out)
 	case HTTP_BODY_BAD:
 		break;
 	}
-	return deny(g, out, 400, "malformed request body framing refused",
+	return deny(g, out, 400, "malformed_body", "malformed request body framing refused",
 	    "malformed chunked body\n");
 }
 

@@ -65,6 +65,8 @@ struct gate_out {
 	struct gate_request req;   /* GATE_PASS: cookie malloc'd, the caller owns it */
 	int status;                /* GATE_DENY: the status sent */
 	const char *reason;        /* GATE_DENY: for the log line (static) */
+	const char *code;          /* GATE_DENY: the reason as a metric label,
+	                            * [a-z_] (static; docs/metrics.md) */
 };
 
 /* Starts the gate of one connection to tunnel hostname (the string must

@@ -122,6 +122,8 @@ static void
 refuse(struct edge_conn *c, struct gate_out *out, int in_body)
 {
 	log_info("tunnel %s: %s (%s)", c->tunnel->hostname, out->reason, c->peer);
+	edge_stats_gate_refused(c->edge, out->code);
+	conn_set_result(c, EDGE_RESULT_GATE_REFUSED);
 	evbuffer_drain(c->cin, evbuffer_get_length(c->cin));
 	if (out->data == NULL || http_track_push_local(&c->hr->track, out->data, out->len) != BURROW_OK) {
 		free(out->data);
@@ -338,6 +340,8 @@ http_relay_head(struct edge_conn *c)
 		return;
 	case GATE_DENY:
 		log_info("tunnel %s: %s (%s)", c->tunnel->hostname, out.reason, c->peer);
+		edge_stats_gate_refused(c->edge, out.code);
+		conn_set_result(c, EDGE_RESULT_GATE_REFUSED);
 		if (out.data != NULL)
 			evbuffer_add(c->cout, out.data, out.len);
 		free(out.data);

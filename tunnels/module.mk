@@ -26,3 +26,9 @@ $(BUILD)/bench/edge_conns: bench/edge_conns.c $(BUILD)/.flags
 .PHONY: bench-edge-callgrind
 bench-edge-callgrind: deps all
 	bash bench/edge_callgrind.sh
+
+# make bench-metrics: burrow-edge req/s and burrow-dns QPS with --metrics
+# off and on, rates and CPU per unit (bench/metrics.sh; BENCH_RUNS=3).
+.PHONY: bench-metrics
+bench-metrics: deps all $(BUILD)/bench/dns_populate
+	BUILD=$(BUILD) bash bench/metrics.sh

@@ -145,6 +145,8 @@ fill(struct edge_conn *c, int up, struct edge_pipe *p, int src)
 
 	if (n > 0) {
 		p->bytes += (size_t)n;
+		metrics_add(up ? &c->edge->stats.bytes_to_target : &c->edge->stats.bytes_to_client,
+		    (uint64_t)n);
 		conn_touch(c);
 		return PUMP_MORE;
 	}

@@ -76,6 +76,7 @@ target_failed(struct edge_conn *c, const char *why)
 {
 	log_warn("tunnel %s: target %s:%u unreachable (%s), closing connection from %s",
 	    c->tunnel->hostname, c->tunnel->target_host, c->tunnel->target_port, why, c->peer);
+	conn_set_result(c, EDGE_RESULT_TARGET_FAILED);
 	if (c->http) {
 		conn_send_page(c, 502, "Bad Gateway", "502 Bad Gateway: the tunnel's target is not answering\n");
 		conn_close_after_flush(c);
@@ -103,6 +104,7 @@ target_read(struct edge_conn *c, unsigned char *buf, size_t len, size_t *got)
 		/* Short: drained, the next byte brings an edge (a FIN
 		 * behind these bytes does not: tls_io.h). */
 		c->t_readable = *got == len || c->t_fin;
+		metrics_add(&c->edge->stats.bytes_to_client, *got);
 		conn_touch(c);
 		return c->t_readable ? TLS_IO_OK : TLS_IO_WANT_READ;
 	}
@@ -144,6 +146,7 @@ target_discard(struct edge_conn *c, size_t n)
 		target_error(c, "read", errno);
 		return -1;
 	}
+	metrics_add(&c->edge->stats.bytes_to_client, n);
 	conn_touch(c);
 	return 0;
 }

@@ -41,7 +41,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/tls_policy.h"
-#include "tunnels/edge.h"
+#include "tunnels/conn.h"
 #include "tunnels/sni.h"
 
 /* The default context's id; zone contexts have their own (zone_sid_ctx). */
@@ -103,10 +103,14 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 }
 
 static int
-refuse(SSL *ssl, int *al, const char *host, const char *why)
+refuse(SSL *ssl, int *al, const char *host, enum edge_sni_refusal r, const char *why)
 {
 	struct edge_conn *c = SSL_get_app_data(ssl);
 
+	if (c != NULL) {
+		metrics_add(&c->edge->stats.sni_refused[r], 1);
+		conn_set_result(c, EDGE_RESULT_UNKNOWN_SNI);
+	}
 	log_info("tls %s: SNI '%s' refused: %s", c != NULL ? edge_conn_peer(c) : "?", host, why);
 	*al = SSL_AD_UNRECOGNIZED_NAME;
 	return SSL_CLIENT_HELLO_ERROR;
@@ -124,19 +128,21 @@ client_hello(SSL *ssl, int *al, void *arg)
 	SSL_CTX *ctx;
 
 	if (c == NULL)
-		return refuse(ssl, al, "", "no connection");
+		return refuse(ssl, al, "", EDGE_SNI_MISSING, "no connection");
 	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len))
-		return refuse(ssl, al, "", "no server_name");
+		return refuse(ssl, al, "", EDGE_SNI_MISSING, "no server_name");
 	if (sni_parse(ext, len, host) != BURROW_OK)
-		return refuse(ssl, al, "", "malformed server_name");
+		return refuse(ssl, al, "", EDGE_SNI_MALFORMED, "malformed server_name");
 	t = edge_index_lookup_fresh(e, host);
 	if (t == NULL || t->kind == STORE_TUNNEL_TCP)
-		return refuse(ssl, al, host, "no such tunnel");
+		return refuse(ssl, al, host, EDGE_SNI_NO_TUNNEL, "no such tunnel");
 	if ((ctx = edge_index_zone_ctx(e, t->zone)) == NULL)
-		return refuse(ssl, al, host, "zone has no certificate");
+		return refuse(ssl, al, host, EDGE_SNI_NO_CERTIFICATE,
+		    "zone has no certificate");
 	if (edge_conn_bind(c, t) != BURROW_OK) {
 		log_warn("tunnel %s: connection limit (%d) reached, %s refused", t->hostname,
 		    e->cfg.max_conns_per_tunnel, edge_conn_peer(c));
+		conn_set_result(c, EDGE_RESULT_LIMIT);
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;
 	}

@@ -301,7 +301,7 @@ static void
 test_routes(void **state)
 {
 	struct fixture *f = *state;
-	struct api a = { f->s, 0 };
+	struct api a = { .store = f->s };
 	struct api_reply r = { 0 };
 	char key[STORE_APIKEY_LEN + 1], other[STORE_APIKEY_LEN + 1], path[128];
 	json_t *j;
