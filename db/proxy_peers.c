@@ -50,14 +50,11 @@ ip_by_id(struct store *s, int64_t id, struct store_proxy_ip *out)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, id);
-	rc = db_step(stmt);
-	if (rc == DB_ROW)
-		proxy_ip_from_row(stmt, out);
+	if ((rc = store_step_row(s, stmt, "read proxy IP", "no proxy IP")) != BURROW_OK)
+		return rc;
+	proxy_ip_from_row(stmt, out);
 	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	return rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP")
-	    : store_sql_error(s, rc, "read proxy IP");
+	return BURROW_OK;
 }
 
 /* The peer with this key on any IP of the proxy; *found 0 if none. */

@@ -249,17 +249,11 @@ store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, hostname);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		tunnel_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname);
-	} else {
-		rc = store_sql_error(s, rc, "read tunnel");
-	}
+	if ((rc = store_step_row(s, stmt, "read tunnel", "no tunnel %s", hostname)) != BURROW_OK)
+		return rc;
+	tunnel_from_row(stmt, out);
 	db_reset(stmt);
-	return rc;
+	return BURROW_OK;
 }
 
 int
