@@ -121,7 +121,4 @@ extern const size_t store_migration_count_sqlite;
 extern const char *const store_migrations_postgresql[];
 extern const size_t store_migration_count_postgresql;
 
-/* Settings keys (settings table). */
-#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"
-
 #endif

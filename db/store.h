@@ -60,6 +60,16 @@ int store_open_at_version(const char *path, int version, struct store **out);
 
 /* ---- settings ---- */
 
+/* The keys of the settings table, one name each for every program
+ * (store_proxy.h has the proxy pools'). */
+#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"     /* LO-HI, burrow init */
+#define STORE_SETTING_EDGE_TLS_PORT "edge_tls_port"       /* burrow init --tls-port */
+#define STORE_SETTING_DELEGATION_ROOT "delegation_root"   /* where checks start */
+#define STORE_SETTING_DELEGATION_PORT "delegation_port"
+#define STORE_SETTING_ACME_DIRECTORY "acme.directory"
+#define STORE_SETTING_ACME_CA_BUNDLE "acme.ca_bundle"
+#define STORE_SETTING_ACME_DNS_SERVER "acme.dns_server"
+
 /* Copies the value of key into out (size outsz), or def if unset.
  * Returns BURROW_OK or BURROW_ERR_IO. */
 int store_setting_get(struct store *s, const char *key, const char *def,
