@@ -55,29 +55,6 @@ out:
 	return rc;
 }
 
-size_t
-tsig_skip_name(const uint8_t *msg, size_t len, size_t off)
-{
-	size_t total = 0;
-
-	for (;;) {
-		uint8_t c;
-		if (off >= len)
-			return 0;
-		c = msg[off];
-		if ((c & 0xC0) == 0xC0)
-			return off + 2 <= len ? off + 2 : 0;
-		if (c & 0xC0)
-			return 0;
-		if (c == 0)
-			return off + 1;
-		total += 1 + (size_t)c;
-		if (total >= DNS_NAME_MAX)
-			return 0;
-		off += 1 + (size_t)c;
-	}
-}
-
 /* Reads the name at off, following compression pointers (each must point
  * backwards, which rules out loops), into out as lower-case wire form.
  * Returns the offset past the name where it starts, or 0. */
@@ -121,20 +98,6 @@ read_name(const uint8_t *msg, size_t len, size_t off, uint8_t *out, size_t *out_
 	}
 }
 
-size_t
-tsig_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type)
-{
-	size_t rdlen;
-
-	if ((off = tsig_skip_name(msg, len, off)) == 0 || len - off < 10)
-		return 0;
-	if (type != NULL)
-		*type = dns_get16(msg + off);
-	rdlen = dns_get16(msg + off + 8);
-	off += 10;
-	return rdlen <= len - off ? off + rdlen : 0;
-}
-
 int
 tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *t)
 {
@@ -152,13 +115,13 @@ tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *t)
 	if (ar == 0)
 		return BURROW_ERR_NOTFOUND;
 	for (i = 0; i < qd; i++) {
-		if ((off = tsig_skip_name(msg, len, off)) == 0 || len - off < 4)
+		if ((off = wire_skip_name(msg, len, off)) == 0 || len - off < 4)
 			return BURROW_ERR_PROTO;
 		off += 4;
 	}
 	for (i = 0; i < an + ns + ar; i++) {
 		rr = off;
-		if ((off = tsig_skip_rr(msg, len, off, &type)) == 0)
+		if ((off = wire_skip_rr(msg, len, off, &type)) == 0)
 			return BURROW_ERR_PROTO;
 		/* RFC 8945 5.1: a TSIG anywhere but last is a FORMERR. */
 		if (type == TSIG_TYPE && i != an + ns + ar - 1)
