@@ -626,7 +626,7 @@ struct pg_listen {
 };
 
 static void *
-pg_listen_open(struct store *s, int *fd)
+pg_listen_open(const char *target, int *fd)
 {
 	struct pg_listen *l = calloc(1, sizeof(*l));
 	char err[256];
@@ -634,7 +634,7 @@ pg_listen_open(struct store *s, int *fd)
 
 	if (l == NULL)
 		return NULL;
-	if ((l->conn = connect_to(s->target, err, sizeof(err))) == NULL)
+	if ((l->conn = connect_to(target, err, sizeof(err))) == NULL)
 		goto fail;
 	res = PQexec(l->conn, "LISTEN " PG_CHANNEL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
