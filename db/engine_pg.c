@@ -72,15 +72,23 @@ ps(struct db_stmt *st)
 	return (struct pg_stmt *)st;
 }
 
+/* Keeps libpq's message as one line (errors are one line on stderr and
+ * in the logs): its line breaks and tabs become single spaces. */
 static void
 keep_message(struct store *s, const char *msg)
 {
-	size_t n;
+	const char *p = msg != NULL && *msg != '\0' ? msg : "failed";
+	size_t n = 0;
 
-	snprintf(s->engmsg, sizeof(s->engmsg), "%s", msg != NULL && *msg ? msg : "failed");
-	n = strlen(s->engmsg);
-	while (n > 0 && (s->engmsg[n - 1] == '\n' || s->engmsg[n - 1] == ' '))
-		s->engmsg[--n] = '\0';
+	for (; *p != '\0' && n + 1 < sizeof(s->engmsg); p++) {
+		int blank = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
+		if (blank && (n == 0 || s->engmsg[n - 1] == ' '))
+			continue;
+		s->engmsg[n++] = blank ? ' ' : *p;
+	}
+	while (n > 0 && s->engmsg[n - 1] == ' ')
+		n--;
+	s->engmsg[n] = '\0';
 }
 
 /* Maps a failed result (NULL: the connection failed) to a Burrow code by
@@ -133,10 +141,21 @@ quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
+/* Defaults under the operator's string, which overrides them (libpq
+ * expands dbname in place, later values winning).  Reads run on the
+ * daemons' event loops: a server that vanished without a word must turn
+ * into an error in seconds, not in TCP's quarter of an hour, so the
+ * loops keep answering from what they hold. */
+static const char *const conn_keys[] = {
+	"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+	"tcp_user_timeout", "dbname", NULL
+};
+
 static PGconn *
 connect_to(const char *target, char *err, size_t errsz)
 {
-	PGconn *conn = PQconnectdb(target);
+	const char *values[] = { "5", "10", "5", "3", "10000", target, NULL };
+	PGconn *conn = PQconnectdbParams(conn_keys, values, 1);
 
 	if (conn == NULL) {
 		snprintf(err, errsz, "out of memory");
@@ -171,14 +190,15 @@ static int
 pg_open(struct store *s, const char *target, int flags)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
+	char err[sizeof(s->engmsg)];
 
 	(void)flags;   /* the database itself is the operator's to create */
 	if (c == NULL)
 		return BURROW_ERR_NOMEM;
 	s->conn = c;
 	c->gen = 1;
-	if ((c->conn = connect_to(target, s->engmsg, sizeof(s->engmsg))) == NULL) {
-		keep_message(s, s->engmsg);
+	if ((c->conn = connect_to(target, err, sizeof(err))) == NULL) {
+		keep_message(s, err);
 		return BURROW_ERR_IO;
 	}
 	return configure(s);
