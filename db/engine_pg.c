@@ -26,10 +26,10 @@
  * milliseconds, a far one in a hundred), 30 s for a writer.  After a
  * deadline passed or a reconnection failed, the store answers
  * BURROW_ERR_IO at once, without a round trip, for a backoff of 500 ms
- * doubling to 5 s, then tries once more: a frozen server costs a serving
- * thread one deadline per backoff (at most a fifth of its time in the
- * first seconds, less after), and readers keep answering from what they
- * hold.
+ * doubling to 5 s, then tries once more.  A read-only store reconnects
+ * without blocking (reset_step()).  So a frozen server costs a serving
+ * thread one deadline when it freezes and next to nothing after, and
+ * readers keep answering from what they hold.
  */
 #include <ctype.h>
 #include <inttypes.h>
