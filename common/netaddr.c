@@ -32,6 +32,22 @@ netaddr_ip_family(const char *s)
 	return 0;
 }
 
+int
+netaddr_ip_canonical(const char *in, int *family, char *out, size_t outsz)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	int af, fam;
+
+	if (in == NULL || (fam = netaddr_ip_family(in)) == 0)
+		return BURROW_ERR_INVALID;
+	af = fam == 4 ? AF_INET : AF_INET6;
+	if (inet_pton(af, in, buf) != 1 || inet_ntop(af, buf, out, (socklen_t)outsz) == NULL)
+		return BURROW_ERR_INVALID;
+	if (family != NULL)
+		*family = fam;
+	return BURROW_OK;
+}
+
 /* Splits in into host (brackets removed) and the port text after it. */
 static int
 split_hostport(const char *in, char *host, size_t hostsz, const char **port)

@@ -37,6 +37,12 @@ int netaddr_host_valid(const char *host);
 /* 4 or 6 if s is an IPv4 or IPv6 literal, else 0. */
 int netaddr_ip_family(const char *s);
 
+/* The canonical text (inet_ntop's) of the IP literal in, so "::0:1" and
+ * "::1" compare equal, into out (size outsz; INET6_ADDRSTRLEN is enough);
+ * *family (may be NULL) gets 4 or 6.  Returns BURROW_OK or
+ * BURROW_ERR_INVALID (not an IP literal, or out too small). */
+int netaddr_ip_canonical(const char *in, int *family, char *out, size_t outsz);
+
 /* Parses a port range "LO-HI" (1 <= LO <= HI <= 65535).
  * Returns BURROW_OK or BURROW_ERR_INVALID. */
 int netaddr_parse_port_range(const char *in, uint16_t *lo, uint16_t *hi);

@@ -61,16 +61,16 @@ store_apikey_workspace_valid(const char *name)
 }
 
 static void
-apikey_from_row(sqlite3_stmt *stmt, struct store_apikey *k)
+apikey_from_row(struct db_stmt *stmt, struct store_apikey *k)
 {
 	char hash[HASH_HEX + 1];
 
 	memset(k, 0, sizeof(*k));
-	k->id = sqlite3_column_int64(stmt, 0);
+	k->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, k->workspace, sizeof(k->workspace));
 	store_column_text(stmt, 2, hash, sizeof(hash));
 	snprintf(k->key_id, sizeof(k->key_id), "%.12s", hash);
-	k->created_at = sqlite3_column_int64(stmt, 3);
+	k->created_at = db_column_int64(stmt, 3);
 }
 
 int
@@ -83,7 +83,7 @@ store_apikey_create(struct store *s, const char *workspace,
 	unsigned char raw[KEY_BYTES];
 	char hash[HASH_HEX + 1], text[BASE64URL_LEN(KEY_BYTES) + 1];
 	size_t len = 0;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if (!store_apikey_workspace_valid(workspace))
@@ -100,15 +100,15 @@ store_apikey_create(struct store *s, const char *workspace,
 		return store_fail(s, BURROW_ERR_CRYPTO, "cannot encode or hash the key");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW && out != NULL)
+	db_bind_text(stmt, 1, workspace);
+	db_bind_text(stmt, 2, hash);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
+	rc = db_step(stmt);
+	if (rc == DB_ROW && out != NULL)
 		apikey_from_row(stmt, out);
-	rc = rc == SQLITE_ROW ? sqlite3_step(stmt) : rc;
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "insert api key");
+	rc = rc == DB_ROW ? db_step(stmt) : rc;
+	db_reset(stmt);
+	return rc == DB_DONE ? BURROW_OK : store_sql_error(s, rc, "insert api key");
 }
 
 /* A key is text a header can carry: base64url, or the older exit tokens'
@@ -132,7 +132,7 @@ store_apikey_check(struct store *s, const char *key,
 {
 	static const char sql[] = "SELECT workspace, key_hash FROM api_keys WHERE key_hash = ?";
 	char hash[HASH_HEX + 1], found[HASH_HEX + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, match = 0;
 
 	if (!key_plausible(key))
@@ -141,9 +141,9 @@ store_apikey_check(struct store *s, const char *key,
 		return store_fail(s, rc, "SHA-256 failed");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, hash);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_column_text(stmt, 0, workspace, STORE_APIKEY_WORKSPACE_MAX + 1);
 		store_column_text(stmt, 1, found, sizeof(found));
 		/* The index found it by equality; comparing the digests again in
@@ -151,8 +151,8 @@ store_apikey_check(struct store *s, const char *key,
 		match = strlen(found) == HASH_HEX &&
 		    CRYPTO_memcmp(found, hash, HASH_HEX) == 0;
 	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, "check api key");
 	return match ? BURROW_OK : store_fail(s, BURROW_ERR_REFUSED, "unknown key");
 }
@@ -163,7 +163,7 @@ struct apikey_walk {
 };
 
 static int
-apikey_row(sqlite3_stmt *stmt, void *arg)
+apikey_row(struct db_stmt *stmt, void *arg)
 {
 	const struct apikey_walk *w = arg;
 	struct store_apikey k;
@@ -177,14 +177,14 @@ store_apikey_list(struct store *s, const char *workspace, store_apikey_cb cb, vo
 {
 	static const char sql[] =
 	    "SELECT id, workspace, key_hash, created_at FROM api_keys "
-	    "WHERE ?1 IS NULL OR workspace = ?1 ORDER BY id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR workspace = ?1 ORDER BY id";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct apikey_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	if (workspace != NULL)
-		sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 1, workspace);
 	return store_each_row(s, stmt, apikey_row, &w, "list api keys");
 }
 
@@ -192,7 +192,7 @@ int
 store_apikey_remove(struct store *s, const char *key_id)
 {
 	static const char sql[] = "DELETE FROM api_keys WHERE substr(key_hash, 1, 12) = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	size_t i;
 
 	for (i = 0; key_id != NULL && key_id[i] != '\0'; i++)
@@ -203,7 +203,7 @@ store_apikey_remove(struct store *s, const char *key_id)
 		    "a key id is 12 lower-case hex digits (burrow apikey list)");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, key_id, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, key_id);
 	return store_change_one(s, stmt, "remove api key", "no api key %s", key_id);
 }
 
@@ -211,16 +211,16 @@ int
 store_apikey_revoke(struct store *s, const char *workspace, int *removed)
 {
 	static const char sql[] = "DELETE FROM api_keys WHERE workspace = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, workspace);
 	if ((rc = store_step_done(s, stmt, "revoke api keys")) != BURROW_OK)
 		return rc;
 	if (removed != NULL)
-		*removed = sqlite3_changes(s->db);
+		*removed = s->eng->changes(s);
 	return BURROW_OK;
 }
 

@@ -1,7 +1,6 @@
 /*
  * edges.c: the edge addresses every tunnel name resolves to.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -9,39 +8,25 @@
 #include "common/netaddr.h"
 #include "db/internal.h"
 
-/* Canonical text of an IP literal, so "::0:1" and "::1" are one edge. */
-static int
-canonical_ip(const char *in, int *family, char *out, size_t outsz)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	*family = netaddr_ip_family(in);
-	if (*family == 0)
-		return BURROW_ERR_INVALID;
-	inet_pton(*family == 4 ? AF_INET : AF_INET6, in, buf);
-	return inet_ntop(*family == 4 ? AF_INET : AF_INET6, buf, out, (socklen_t)outsz)
-	    != NULL ? BURROW_OK : BURROW_ERR_INVALID;
-}
-
 int
 store_edge_add(struct store *s, const char *address)
 {
 	static const char sql[] =
 	    "INSERT INTO edges(address, family, created_at) VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 	int family, rc;
 
-	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, &family, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, family);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, canon);
+	db_bind_int64(stmt, 2, family);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert edge")) != BURROW_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+	    rc == BURROW_ERR_EXISTS)
 		rc = store_fail(s, BURROW_ERR_EXISTS, "edge %s already exists", canon);
 	return rc;
 }
@@ -50,16 +35,16 @@ int
 store_edge_remove(struct store *s, const char *address)
 {
 	static const char sql[] = "DELETE FROM edges WHERE address = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 	int family;
 
-	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, &family, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, canon);
 	return store_change_one(s, stmt, "write", "no edge %s", canon);
 }
 
@@ -69,14 +54,14 @@ struct edge_walk {
 };
 
 static int
-edge_row(sqlite3_stmt *stmt, void *arg)
+edge_row(struct db_stmt *stmt, void *arg)
 {
 	const struct edge_walk *w = arg;
 	struct store_edge e;
 
-	e.id = sqlite3_column_int64(stmt, 0);
+	e.id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, e.address, sizeof(e.address));
-	e.family = sqlite3_column_int(stmt, 2);
+	e.family = db_column_int(stmt, 2);
 	return w->cb(&e, w->ctx);
 }
 
@@ -85,7 +70,7 @@ store_edge_list(struct store *s, store_edge_cb cb, void *ctx)
 {
 	static const char sql[] =
 	    "SELECT id, address, family FROM edges ORDER BY family, id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct edge_walk w = { cb, ctx };
 
 	if (stmt == NULL)

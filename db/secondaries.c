@@ -1,7 +1,6 @@
 /*
  * secondaries.c: the secondary nameservers of burrow-dns.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,34 +10,19 @@
 #include "db/internal.h"
 #include "db/store_secondary.h"
 
-/* Canonical text of an IP literal, so "::0:1" and "::1" are one secondary:
- * burrow-dns compares it with the peer address of a transfer request. */
-static int
-canonical_ip(const char *in, char *out, size_t outsz)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-	int family = in != NULL ? netaddr_ip_family(in) : 0;
-
-	if (family == 0)
-		return BURROW_ERR_INVALID;
-	if (inet_pton(family == 4 ? AF_INET : AF_INET6, in, buf) != 1)
-		return BURROW_ERR_INVALID;
-	return inet_ntop(family == 4 ? AF_INET : AF_INET6, buf, out, (socklen_t)outsz)
-	    != NULL ? BURROW_OK : BURROW_ERR_INVALID;
-}
-
 int
 store_secondary_add(struct store *s, const char *address, uint16_t port,
                     const char *key_name, struct store_secondary *out)
 {
 	static const char sql[] =
-	    "INSERT INTO secondaries(address, port, key_name, created_at) VALUES (?, ?, ?, ?)";
+	    "INSERT INTO secondaries(address, port, key_name, created_at) VALUES (?, ?, ?, ?) "
+	    "RETURNING id";
 	struct store_secondary sec;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	memset(&sec, 0, sizeof(sec));
-	if (canonical_ip(address, sec.address, sizeof(sec.address)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, NULL, sec.address, sizeof(sec.address)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if (port == 0)
@@ -49,16 +33,15 @@ store_secondary_add(struct store *s, const char *address, uint16_t port,
 	sec.port = port;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, sec.address, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, port);
-	sqlite3_bind_text(stmt, 3, sec.key.name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	if ((rc = store_step_done(s, stmt, "insert secondary")) != BURROW_OK)
+	db_bind_text(stmt, 1, sec.address);
+	db_bind_int64(stmt, 2, port);
+	db_bind_text(stmt, 3, sec.key.name);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
+	if ((rc = store_step_id(s, stmt, "insert secondary", &sec.id)) != BURROW_OK)
 		return rc == BURROW_ERR_EXISTS
 		    ? store_fail(s, BURROW_ERR_EXISTS, "secondary %s port %u already exists",
 		        sec.address, (unsigned)port)
 		    : rc;
-	sec.id = sqlite3_last_insert_rowid(s->db);
 	if (out != NULL)
 		*out = sec;
 	return BURROW_OK;
@@ -68,16 +51,16 @@ int
 store_secondary_remove(struct store *s, const char *address, uint16_t port)
 {
 	static const char sql[] = "DELETE FROM secondaries WHERE address = ? AND port = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 
-	if (canonical_ip(address, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, NULL, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, port);
+	db_bind_text(stmt, 1, canon);
+	db_bind_int64(stmt, 2, port);
 	return store_change_one(s, stmt, "write", "no secondary %s port %u", canon,
 	    (unsigned)port);
 }
@@ -88,15 +71,15 @@ struct secondary_walk {
 };
 
 static int
-secondary_row(sqlite3_stmt *stmt, void *arg)
+secondary_row(struct db_stmt *stmt, void *arg)
 {
 	const struct secondary_walk *w = arg;
 	struct store_secondary sec;
 
 	memset(&sec, 0, sizeof(sec));
-	sec.id = sqlite3_column_int64(stmt, 0);
+	sec.id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, sec.address, sizeof(sec.address));
-	sec.port = (uint16_t)sqlite3_column_int(stmt, 2);
+	sec.port = (uint16_t)db_column_int(stmt, 2);
 	store_column_text(stmt, 3, sec.key.name, sizeof(sec.key.name));
 	store_column_text(stmt, 4, sec.key.algorithm, sizeof(sec.key.algorithm));
 	store_column_text(stmt, 5, sec.key.secret, sizeof(sec.key.secret));
@@ -110,7 +93,7 @@ store_secondary_list(struct store *s, store_secondary_cb cb, void *ctx)
 	    "SELECT s.id, s.address, s.port, k.name, k.algorithm, k.secret "
 	    "FROM secondaries s JOIN tsig_keys k ON k.name = s.key_name "
 	    "ORDER BY s.address, s.port";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct secondary_walk w = { cb, ctx };
 
 	if (stmt == NULL)

@@ -1,5 +1,7 @@
 /*
- * store.h: the Burrow store, one SQLite file shared by every program.
+ * store.h: the Burrow store, shared by every program: one SQLite file (the
+ * embedded default, one machine) or one PostgreSQL database (many machines;
+ * db/engine.h says how the two engines sit under the same functions).
  *
  * All SQL lives in db/.  Every write is one transaction: it happens whole or
  * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
@@ -27,7 +29,11 @@ enum store_open_flags {
 };
 
 /* Opens (and with STORE_CREATE creates) the store at path, applying pending
- * migrations.  On success *out is the caller's, freed by store_close().
+ * migrations.  path is a SQLite file, or a PostgreSQL database named by a
+ * postgresql:// or postgres:// URI or a libpq "key=value ..." string (the
+ * database must exist; STORE_CREATE creates Burrow's tables in it, without
+ * it a database lacking them is BURROW_ERR_NOTFOUND).  On success *out is
+ * the caller's, freed by store_close().
  * Errors: BURROW_ERR_NOTFOUND (no file and no STORE_CREATE), BURROW_ERR_SCHEMA
  * (file from a newer Burrow), BURROW_ERR_IO, BURROW_ERR_NOMEM.  On failure
  * errmsg (if not NULL, size errsz) says why.  A store file (or -wal, -shm)
@@ -68,6 +74,16 @@ int store_open_at_version(const char *path, int version, struct store **out);
 int store_checkpoint(struct store *s, int *log_frames, int *copied);
 
 /* ---- settings ---- */
+
+/* The keys of the settings table, one name each for every program
+ * (store_proxy.h has the proxy pools'). */
+#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"     /* LO-HI, burrow init */
+#define STORE_SETTING_EDGE_TLS_PORT "edge_tls_port"       /* burrow init --tls-port */
+#define STORE_SETTING_DELEGATION_ROOT "delegation_root"   /* where checks start */
+#define STORE_SETTING_DELEGATION_PORT "delegation_port"
+#define STORE_SETTING_ACME_DIRECTORY "acme.directory"
+#define STORE_SETTING_ACME_CA_BUNDLE "acme.ca_bundle"
+#define STORE_SETTING_ACME_DNS_SERVER "acme.dns_server"
 
 /* Copies the value of key into out (size outsz), or def if unset.
  * Returns BURROW_OK or BURROW_ERR_IO. */

@@ -45,25 +45,25 @@ store_tunnel_kind_parse(const char *name, enum store_tunnel_kind *kind)
 	"t.created_at, t.expires_at, t.sandbox"
 
 static void
-tunnel_from_row(sqlite3_stmt *stmt, struct store_tunnel *t)
+tunnel_from_row(struct db_stmt *stmt, struct store_tunnel *t)
 {
 	char kind[8];
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(stmt, 0);
+	t->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, t->hostname, sizeof(t->hostname));
-	t->zone_id = sqlite3_column_int64(stmt, 2);
+	t->zone_id = db_column_int64(stmt, 2);
 	store_column_text(stmt, 3, t->zone, sizeof(t->zone));
 	store_column_text(stmt, 4, t->target_host, sizeof(t->target_host));
-	t->target_port = (uint16_t)sqlite3_column_int(stmt, 5);
+	t->target_port = (uint16_t)db_column_int(stmt, 5);
 	store_column_text(stmt, 6, kind, sizeof(kind));
 	if (store_tunnel_kind_parse(kind, &t->kind) != BURROW_OK)
 		t->kind = STORE_TUNNEL_TLS;
-	t->public_port = (uint16_t)sqlite3_column_int(stmt, 7);
-	t->connect_token = sqlite3_column_int(stmt, 8);
+	t->public_port = (uint16_t)db_column_int(stmt, 7);
+	t->connect_token = db_column_int(stmt, 8);
 	store_column_text(stmt, 9, t->workspace, sizeof(t->workspace));
-	t->created_at = sqlite3_column_int64(stmt, 10);
-	t->expires_at = sqlite3_column_int64(stmt, 11);
+	t->created_at = db_column_int64(stmt, 10);
+	t->expires_at = db_column_int64(stmt, 11);
 	store_column_text(stmt, 12, t->sandbox, sizeof(t->sandbox));
 }
 
@@ -77,17 +77,17 @@ static int
 port_taken(struct store *s, unsigned port, int *taken)
 {
 	static const char sql[] = "SELECT 1 FROM tunnels WHERE public_port = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int(stmt, 1, (int)port);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_int64(stmt, 1, (int)port);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, "check port");
-	*taken = rc == SQLITE_ROW;
+	*taken = rc == DB_ROW;
 	return BURROW_OK;
 }
 
@@ -102,7 +102,7 @@ pick_port(struct store *s, uint16_t *out)
 	uint32_t r, span, i;
 	int rc, taken = 1;
 
-	if ((rc = store_setting_get(s, "tcp_port_range", "20000-29999", range,
+	if ((rc = store_setting_get(s, STORE_SETTING_TCP_PORT_RANGE, "20000-29999", range,
 	    sizeof(range))) != BURROW_OK)
 		return rc;
 	if (netaddr_parse_port_range(range, &lo, &hi) != BURROW_OK)
@@ -143,7 +143,10 @@ resolve_zone(struct store *s, const char *zone, struct store_zone *z)
 	return BURROW_OK;
 }
 
-/* Inserts one tunnel under a fresh label; *collided if the name was taken. */
+/* Inserts one tunnel under a fresh label; *collided if the name or the
+ * port was taken.  ON CONFLICT DO NOTHING rather than a failed insert: on
+ * PostgreSQL a failed statement ends the transaction, and the caller
+ * retries inside it. */
 static int
 insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
               const char *sandbox, const struct store_zone *z, uint16_t port,
@@ -152,9 +155,9 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	static const char sql[] =
 	    "INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, "
 	    "public_port, connect_token, workspace, created_at, expires_at, sandbox) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
 	char label[NAMES_LABEL_LEN + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	*collided = 0;
@@ -164,26 +167,25 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 		return store_fail(s, BURROW_ERR_INVALID, "zone name too long for a tunnel");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, z->id);
-	sqlite3_bind_text(stmt, 3, spec->target_host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 4, spec->target_port);
-	sqlite3_bind_text(stmt, 5, kind_names[spec->kind], -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hostname);
+	db_bind_int64(stmt, 2, z->id);
+	db_bind_text(stmt, 3, spec->target_host);
+	db_bind_int64(stmt, 4, spec->target_port);
+	db_bind_text(stmt, 5, kind_names[spec->kind]);
 	if (spec->kind == STORE_TUNNEL_TCP)
-		sqlite3_bind_int(stmt, 6, port);
+		db_bind_int64(stmt, 6, port);
 	else
-		sqlite3_bind_null(stmt, 6);
-	sqlite3_bind_int(stmt, 7, spec->connect_token ? 1 : 0);
-	sqlite3_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 10, spec->expires_at);
-	sqlite3_bind_text(stmt, 11, sandbox, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+		db_bind_null(stmt, 6);
+	db_bind_int64(stmt, 7, spec->connect_token ? 1 : 0);
+	db_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "");
+	db_bind_int64(stmt, 9, (int64_t)time(NULL));
+	db_bind_int64(stmt, 10, spec->expires_at);
+	db_bind_text(stmt, 11, sandbox);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+	if (rc == DB_DONE) {
 		*collided = 1;
 		return BURROW_OK;
 	}
@@ -217,7 +219,7 @@ static int
 check_limit(struct store *s, const struct store_tunnel_spec *spec, int max)
 {
 	static const char sql[] = "SELECT count(*) FROM tunnels WHERE workspace = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t n = 0;
 	int rc;
 
@@ -225,13 +227,12 @@ check_limit(struct store *s, const struct store_tunnel_spec *spec, int max)
 		return BURROW_OK;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, spec->workspace != NULL ? spec->workspace : "", -1,
-	    SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW)
+	db_bind_text(stmt, 1, spec->workspace != NULL ? spec->workspace : "");
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		n = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, "count tunnels");
 	if (n >= max)
 		return store_fail(s, BURROW_ERR_LIMIT, "workspace %s has %lld tunnels, its limit",
@@ -249,23 +250,23 @@ find_sandbox_target(struct store *s, const struct store_tunnel_spec *spec,
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE t.workspace = ? AND t.sandbox = ? AND t.target_host = ? "
 	    "AND t.target_port = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	*found = 0;
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, spec->workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, sandbox, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, spec->target_host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 4, spec->target_port);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, spec->workspace);
+	db_bind_text(stmt, 2, sandbox);
+	db_bind_text(stmt, 3, spec->target_host);
+	db_bind_int64(stmt, 4, spec->target_port);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		tunnel_from_row(stmt, t);
 		*found = 1;
 	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? BURROW_OK
+	db_reset(stmt);
+	return rc == DB_ROW || rc == DB_DONE ? BURROW_OK
 	    : store_sql_error(s, rc, "find sandbox tunnel");
 }
 
@@ -328,11 +329,15 @@ store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec,
 		goto out;
 	if ((rc = check_limit(s, spec, max)) != BURROW_OK)
 		goto out;
-	if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
-		goto out;
-	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++)
+	/* Writers hold the store's writer lock (engine.h), so the pick sees
+	 * every committed port; the unique constraints still have the last
+	 * word, and a collision (name or port) picks both again. */
+	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++) {
+		if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
+			goto out;
 		if ((rc = insert_tunnel(s, spec, sandbox, &z, port, hostname, &collided)) != BURROW_OK)
 			goto out;
+	}
 	if (collided)
 		rc = store_fail(s, BURROW_ERR_FULL, "no unique hostname after %d tries",
 		    NAME_ATTEMPTS);
@@ -362,34 +367,28 @@ store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE t.hostname = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		tunnel_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname);
-	} else {
-		rc = store_sql_error(s, rc, "read tunnel");
-	}
-	sqlite3_reset(stmt);
-	return rc;
+	db_bind_text(stmt, 1, hostname);
+	if ((rc = store_step_row(s, stmt, "read tunnel", "no tunnel %s", hostname)) != BURROW_OK)
+		return rc;
+	tunnel_from_row(stmt, out);
+	db_reset(stmt);
+	return BURROW_OK;
 }
 
 int
 store_tunnel_remove(struct store *s, const char *hostname)
 {
 	static const char sql[] = "DELETE FROM tunnels WHERE hostname = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hostname);
 	return store_change_one(s, stmt, "write", "no tunnel %s", hostname);
 }
 
@@ -399,7 +398,7 @@ struct tunnel_walk {
 };
 
 static int
-tunnel_row(sqlite3_stmt *stmt, void *arg)
+tunnel_row(struct db_stmt *stmt, void *arg)
 {
 	const struct tunnel_walk *w = arg;
 	struct store_tunnel t;
@@ -414,12 +413,12 @@ store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ct
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE ?1 = 0 OR t.zone_id = ?1 ORDER BY t.id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct tunnel_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
+	db_bind_int64(stmt, 1, zone_id);
 	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
 }
 
@@ -429,17 +428,17 @@ store_tunnel_list_workspace(struct store *s, const char *workspace, const char *
 {
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
-	    "WHERE t.workspace = ?1 AND (?2 IS NULL OR t.sandbox = ?2) "
+	    "WHERE t.workspace = ?1 AND (CAST(?2 AS TEXT) IS NULL OR t.sandbox = ?2) "
 	    "AND (t.expires_at = 0 OR t.expires_at > ?3) ORDER BY t.id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct tunnel_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, workspace);
 	if (sandbox != NULL)
-		sqlite3_bind_text(stmt, 2, sandbox, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, now);
+		db_bind_text(stmt, 2, sandbox);
+	db_bind_int64(stmt, 3, now);
 	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
 }
 
@@ -448,26 +447,26 @@ store_tunnel_remove_in(struct store *s, const char *workspace, const char *hostn
 {
 	static const char sql[] =
 	    "DELETE FROM tunnels WHERE hostname = lower(?) AND workspace = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hostname);
+	db_bind_text(stmt, 2, workspace);
 	return store_change_one(s, stmt, "remove tunnel", "no tunnel %s", hostname);
 }
 
 /* Steps a bound multi-row write; *count (may be NULL) gets the rows it
  * touched, and none is BURROW_ERR_NOTFOUND when missing is set. */
 static int
-write_many(struct store *s, sqlite3_stmt *stmt, const char *what, int *count,
+write_many(struct store *s, struct db_stmt *stmt, const char *what, int *count,
            const char *missing, const char *name)
 {
 	int rc, n;
 
 	if ((rc = store_step_done(s, stmt, what)) != BURROW_OK)
 		return rc;
-	n = sqlite3_changes(s->db);
+	n = s->eng->changes(s);
 	if (count != NULL)
 		*count = n;
 	if (n == 0 && missing != NULL)
@@ -482,16 +481,16 @@ store_tunnel_renew(struct store *s, const char *workspace, const char *sandbox,
 	static const char sql[] =
 	    "UPDATE tunnels SET expires_at = ?1 WHERE workspace = ?2 AND sandbox = ?3 "
 	    "AND expires_at > ?4";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	if (expires_at <= now)
 		return store_fail(s, BURROW_ERR_INVALID, "a lease must end in the future");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, expires_at);
-	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, sandbox, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, now);
+	db_bind_int64(stmt, 1, expires_at);
+	db_bind_text(stmt, 2, workspace);
+	db_bind_text(stmt, 3, sandbox);
+	db_bind_int64(stmt, 4, now);
 	return write_many(s, stmt, "renew lease", renewed, "no live leased tunnel in sandbox",
 	    sandbox);
 }
@@ -501,14 +500,14 @@ store_tunnel_remove_sandbox(struct store *s, const char *workspace, const char *
                             int *removed)
 {
 	static const char sql[] = "DELETE FROM tunnels WHERE workspace = ? AND sandbox = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	if (sandbox == NULL || sandbox[0] == '\0')
 		return store_fail(s, BURROW_ERR_INVALID, "empty sandbox name");
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, sandbox, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, workspace);
+	db_bind_text(stmt, 2, sandbox);
 	return write_many(s, stmt, "remove sandbox", removed, "no tunnel in sandbox", sandbox);
 }
 
@@ -517,10 +516,10 @@ store_tunnel_reap(struct store *s, int64_t now, int *removed)
 {
 	static const char sql[] =
 	    "DELETE FROM tunnels WHERE expires_at > 0 AND expires_at <= ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, now);
+	db_bind_int64(stmt, 1, now);
 	return write_many(s, stmt, "reap tunnels", removed, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /*
- * wal.c: write-ahead log upkeep for a writer on a hot path (store.h).
+ * wal.c: write-ahead log upkeep for a writer on a hot path (store.h); the
+ * engine does the work (engine_sqlite.c), PostgreSQL needs none.
  *
  * SQLite copies the log back into the database, with an fsync, inside
  * whichever commit takes the log past 1000 pages, and that commit waits for
@@ -13,11 +14,15 @@
 int
 store_checkpoint(struct store *s, int *log_frames, int *copied)
 {
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, log_frames,
-	    copied);
+	int rc;
 
-	/* Another checkpoint running at the same moment is not a failure. */
-	if (rc == SQLITE_OK || rc == SQLITE_BUSY)
+	if (log_frames != NULL)
+		*log_frames = 0;
+	if (copied != NULL)
+		*copied = 0;
+	/* PostgreSQL checkpoints on its own schedule, off every request. */
+	if (s->eng->checkpoint == NULL)
 		return BURROW_OK;
-	return store_sql_error(s, rc, "checkpoint");
+	rc = s->eng->checkpoint(s, log_frames, copied);
+	return rc == BURROW_OK ? BURROW_OK : store_sql_error(s, rc, "checkpoint");
 }

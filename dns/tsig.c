@@ -13,6 +13,7 @@
 
 #include <ldns/ldns.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "dns/tsig.h"
 
@@ -25,9 +26,9 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
               const char *secret_b64)
 {
 	ldns_rdf *dname = NULL;
-	size_t b64len, n, pad = 0;
+	size_t b64len, n;
 	uint8_t tmp[sizeof(k->secret) + 3];
-	int decoded, rc = BURROW_ERR_INVALID;
+	int rc = BURROW_ERR_INVALID;
 
 	memset(k, 0, sizeof(*k));
 	if (name == NULL || algorithm == NULL || secret_b64 == NULL ||
@@ -41,15 +42,8 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
 	k->name_len = ldns_rdf_size(dname);
 	memcpy(k->name, ldns_rdf_data(dname), k->name_len);
 	b64len = strlen(secret_b64);
-	if (b64len == 0 || b64len % 4 != 0 || b64len / 4 * 3 > sizeof(tmp))
+	if (base64_decode(secret_b64, b64len, tmp, sizeof(tmp), &n) != BURROW_OK)
 		goto out;
-	/* EVP_DecodeBlock counts the padding as zero bytes: take it off. */
-	while (pad < 2 && b64len > pad && secret_b64[b64len - 1 - pad] == '=')
-		pad++;
-	decoded = EVP_DecodeBlock(tmp, (const unsigned char *)secret_b64, (int)b64len);
-	if (decoded < 0 || (size_t)decoded < pad)
-		goto out;
-	n = (size_t)decoded - pad;
 	if (n == 0 || n > sizeof(k->secret))
 		goto out;
 	memcpy(k->secret, tmp, n);

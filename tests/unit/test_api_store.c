@@ -10,18 +10,17 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
-
 #include "api/api.h"
 #include "common/error.h"
 #include "db/store.h"
 #include "db/store_apikey.h"
+#include "tests/unit/store_target.h"
 
 #define NOW 1700000000
 
 struct fixture {
 	char dir[64];
-	char path[128];
+	char path[512];
 	struct store *s;
 };
 
@@ -35,7 +34,8 @@ setup(void **state)
 	strcpy(f->dir, "/tmp/burrow-unit.XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/burrow.db", f->dir);
+	if (test_store_target(f->dir, "burrow.db", f->path, sizeof(f->path)) != 0)
+		return -1;
 	if (store_open(f->path, STORE_CREATE, &f->s, NULL, 0) != BURROW_OK)
 		return -1;
 	memset(&p, 0, sizeof(p));
@@ -257,19 +257,16 @@ test_exit_token_migrates(void **state)
 	struct fixture *f = *state;
 	const char *token = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 	/* SHA-256 of the token's text, as version 4 stored it. */
-	char sql[512], path[160], ws[64];
+	char sql[512], path[512], ws[64];
 	struct store *old = NULL, *s = NULL;
-	sqlite3 *db = NULL;
 
-	snprintf(path, sizeof(path), "%s/v5.db", f->dir);
+	assert_int_equal(test_store_target(f->dir, "v5.db", path, sizeof(path)), 0);
 	assert_int_equal(store_open_at_version(path, 5, &old), BURROW_OK);
 	store_close(old);
 	snprintf(sql, sizeof(sql), "INSERT INTO exit_api_tokens(workspace, token_hash, "
 	    "created_at) VALUES ('acme', "
 	    "'2a8abfa8cb9906290437854193ca6bca41d4d4e26d1d454bd66a35158095e737', 1)");
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	assert_int_equal(test_sql(path, sql), 0);
 	assert_int_equal(store_open(path, 0, &s, NULL, 0), BURROW_OK);
 	assert_int_equal(store_apikey_check(s, token, ws), BURROW_OK);
 	assert_string_equal(ws, "acme");
