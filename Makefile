@@ -13,7 +13,7 @@
 #   make bench      run the benchmarks beside their real peers
 
 CC       ?= cc
-PKGS     := ldns libevent libevent_openssl openssl libcurl jansson sqlite3
+PKGS     := ldns libevent libevent_openssl openssl libcurl jansson sqlite3 libpq
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -61,7 +61,7 @@ bin/$(1): $$(BUILD)/$(2:.c=.o) $(3) $$(BURROW_LIBS) bin/.build
 endef
 
 # common/ and the store: every program links them, last.
-$(eval $(call subsystem,db,$$(BUILD)/db/schema_sql.o))
+$(eval $(call subsystem,db,$$(BUILD)/db/schema_sqlite.o $$(BUILD)/db/schema_postgresql.o))
 $(eval $(call subsystem,common))
 BURROW_LIBS := $(db_LIB) $(common_LIB)
 
@@ -95,12 +95,21 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Migrations live as plain .sql files; they are compiled in as strings.
-$(BUILD)/db/schema_sql.c: $(sort $(wildcard db/schema/*.sql)) db/schema/embed.sh
-	@mkdir -p $(@D)
-	sh db/schema/embed.sh $(sort $(wildcard db/schema/*.sql)) > $@
-$(BUILD)/db/schema_sql.o: $(BUILD)/db/schema_sql.c $(BUILD)/.flags
-	$(CC) $(CFLAGS) -c $< -o $@
+# Migrations live as plain .sql files, one set per engine side by side
+# (db/schema/sqlite, db/schema/postgresql); they are compiled in as strings.
+# Both engines must carry the same versions.
+define schema_engine
+$$(BUILD)/db/schema_$(1).c: $$(sort $$(wildcard db/schema/$(1)/*.sql)) db/schema/embed.sh
+	@mkdir -p $$(@D)
+	@test "$$(wildcard db/schema/sqlite/*.sql)" != "" && \
+	 test "$$(foreach f,$$(sort $$(notdir $$(wildcard db/schema/sqlite/*.sql))),$$(firstword $$(subst _, ,$$(f))))" = \
+	      "$$(foreach f,$$(sort $$(notdir $$(wildcard db/schema/postgresql/*.sql))),$$(firstword $$(subst _, ,$$(f))))" || \
+	 { echo "db/schema: sqlite and postgresql must have the same versions" >&2; exit 1; }
+	sh db/schema/embed.sh $(1) $$(sort $$(wildcard db/schema/$(1)/*.sql)) > $$@
+$$(BUILD)/db/schema_$(1).o: $$(BUILD)/db/schema_$(1).c $$(BUILD)/.flags
+	$$(CC) $$(CFLAGS) -c $$< -o $$@
+endef
+$(foreach e,sqlite postgresql,$(eval $(call schema_engine,$(e))))
 
 deps:
 	@sh tests/deps.sh

@@ -26,32 +26,32 @@ store_acme_account_get(struct store *s, const char *directory_url,
 	static const char sql[] =
 	    "SELECT id, directory_url, kid, contact, key_pem, next_key_pem, created_at "
 	    "FROM acme_accounts WHERE directory_url = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(stmt, 0);
+	db_bind_text(stmt, 1, directory_url);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		out->id = db_column_int64(stmt, 0);
 		store_column_text(stmt, 1, out->directory_url, sizeof(out->directory_url));
 		store_column_text(stmt, 2, out->kid, sizeof(out->kid));
 		store_column_text(stmt, 3, out->contact, sizeof(out->contact));
 		out->key_pem = store_column_dup(stmt, 4);
 		out->next_key_pem = store_column_dup(stmt, 5);
-		out->created_at = sqlite3_column_int64(stmt, 6);
+		out->created_at = db_column_int64(stmt, 6);
 		rc = out->key_pem != NULL && out->next_key_pem != NULL ? BURROW_OK
 		    : BURROW_ERR_NOMEM;
 		if (rc != BURROW_OK)
 			store_acme_account_clear(out);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no ACME account for %s", directory_url);
 	} else {
 		rc = store_sql_error(s, rc, "read ACME account");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -61,14 +61,14 @@ store_acme_account_add(struct store *s, const char *directory_url, const char *k
 {
 	static const char sql[] =
 	    "INSERT INTO acme_accounts(directory_url, key_pem, created_at) VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, directory_url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, key_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, directory_url);
+	db_bind_text(stmt, 2, key_pem);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert ACME account")) != BURROW_OK)
 		return rc;
 	return store_acme_account_get(s, directory_url, out);
@@ -76,7 +76,7 @@ store_acme_account_add(struct store *s, const char *directory_url, const char *k
 
 /* An UPDATE of one row by id; a missing row is named by what. */
 static int
-exec_update(struct store *s, sqlite3_stmt *stmt, const char *what)
+exec_update(struct store *s, struct db_stmt *stmt, const char *what)
 {
 	return store_change_one(s, stmt, what, "%s: no such row", what);
 }
@@ -87,13 +87,13 @@ store_acme_account_set_kid(struct store *s, int64_t id, const char *kid,
 {
 	static const char sql[] =
 	    "UPDATE acme_accounts SET kid = ?, contact = ? WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, kid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, contact != NULL ? contact : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, id);
+	db_bind_text(stmt, 1, kid);
+	db_bind_text(stmt, 2, contact != NULL ? contact : "");
+	db_bind_int64(stmt, 3, id);
 	return exec_update(s, stmt, "update ACME account");
 }
 
@@ -101,12 +101,12 @@ int
 store_acme_account_set_next_key(struct store *s, int64_t id, const char *pem)
 {
 	static const char sql[] = "UPDATE acme_accounts SET next_key_pem = ? WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, pem != NULL ? pem : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, id);
+	db_bind_text(stmt, 1, pem != NULL ? pem : "");
+	db_bind_int64(stmt, 2, id);
 	return exec_update(s, stmt, "update ACME account key");
 }
 
@@ -116,11 +116,11 @@ store_acme_account_commit_key(struct store *s, int64_t id)
 	static const char sql[] =
 	    "UPDATE acme_accounts SET key_pem = next_key_pem, next_key_pem = '' "
 	    "WHERE id = ? AND next_key_pem <> ''";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	return exec_update(s, stmt, "commit ACME account key");
 }
 
@@ -143,18 +143,18 @@ store_acme_order_open(struct store *s, const char *zone, struct store_acme_order
 	    "FROM acme_orders o JOIN zones z ON z.id = o.zone_id "
 	    "WHERE z.name = ? AND o.status NOT IN ('done', 'failed') "
 	    "ORDER BY o.id DESC LIMIT 1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, zone, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(stmt, 0);
-		out->zone_id = sqlite3_column_int64(stmt, 1);
-		out->account_id = sqlite3_column_int64(stmt, 2);
+	db_bind_text(stmt, 1, zone);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		out->id = db_column_int64(stmt, 0);
+		out->zone_id = db_column_int64(stmt, 1);
+		out->account_id = db_column_int64(stmt, 2);
 		store_column_text(stmt, 3, out->zone, sizeof(out->zone));
 		store_column_text(stmt, 4, out->order_url, sizeof(out->order_url));
 		store_column_text(stmt, 5, out->status, sizeof(out->status));
@@ -163,18 +163,18 @@ store_acme_order_open(struct store *s, const char *zone, struct store_acme_order
 		store_column_text(stmt, 8, out->error, sizeof(out->error));
 		out->key_pem = store_column_dup(stmt, 9);
 		out->state_json = store_column_dup(stmt, 10);
-		out->created_at = sqlite3_column_int64(stmt, 11);
-		out->updated_at = sqlite3_column_int64(stmt, 12);
+		out->created_at = db_column_int64(stmt, 11);
+		out->updated_at = db_column_int64(stmt, 12);
 		rc = out->key_pem != NULL && out->state_json != NULL ? BURROW_OK
 		    : BURROW_ERR_NOMEM;
 		if (rc != BURROW_OK)
 			store_acme_order_clear(out);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no open order for %s", zone);
 	} else {
 		rc = store_sql_error(s, rc, "read ACME order");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -183,9 +183,9 @@ store_acme_order_add(struct store *s, struct store_acme_order *o)
 {
 	static const char sql[] =
 	    "INSERT INTO acme_orders(zone_id, account_id, order_url, status, step, key_type, "
-	    "key_pem, state_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "key_pem, state_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	struct store_zone z;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
@@ -193,21 +193,18 @@ store_acme_order_add(struct store *s, struct store_acme_order *o)
 		return rc;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, z.id);
-	sqlite3_bind_int64(stmt, 2, o->account_id);
-	sqlite3_bind_text(stmt, 3, o->order_url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, o->step, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, o->key_type[0] != '\0' ? o->key_type : "ecdsa", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 7, o->key_pem != NULL ? o->key_pem : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, o->state_json != NULL ? o->state_json : "{}", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 9, now);
-	sqlite3_bind_int64(stmt, 10, now);
-	if ((rc = store_step_done(s, stmt, "insert ACME order")) != BURROW_OK)
+	db_bind_int64(stmt, 1, z.id);
+	db_bind_int64(stmt, 2, o->account_id);
+	db_bind_text(stmt, 3, o->order_url);
+	db_bind_text(stmt, 4, o->status);
+	db_bind_text(stmt, 5, o->step);
+	db_bind_text(stmt, 6, o->key_type[0] != '\0' ? o->key_type : "ecdsa");
+	db_bind_text(stmt, 7, o->key_pem != NULL ? o->key_pem : "");
+	db_bind_text(stmt, 8, o->state_json != NULL ? o->state_json : "{}");
+	db_bind_int64(stmt, 9, now);
+	db_bind_int64(stmt, 10, now);
+	if ((rc = store_step_id(s, stmt, "insert ACME order", &o->id)) != BURROW_OK)
 		return rc;
-	o->id = sqlite3_last_insert_rowid(s->db);
 	o->zone_id = z.id;
 	o->created_at = o->updated_at = now;
 	return BURROW_OK;
@@ -219,18 +216,17 @@ store_acme_order_update(struct store *s, const struct store_acme_order *o)
 	static const char sql[] =
 	    "UPDATE acme_orders SET status = ?, step = ?, key_pem = ?, state_json = ?, "
 	    "error = ?, updated_at = ? WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, o->step, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, o->key_pem != NULL ? o->key_pem : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, o->state_json != NULL ? o->state_json : "{}", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, o->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 7, o->id);
+	db_bind_text(stmt, 1, o->status);
+	db_bind_text(stmt, 2, o->step);
+	db_bind_text(stmt, 3, o->key_pem != NULL ? o->key_pem : "");
+	db_bind_text(stmt, 4, o->state_json != NULL ? o->state_json : "{}");
+	db_bind_text(stmt, 5, o->error);
+	db_bind_int64(stmt, 6, (int64_t)time(NULL));
+	db_bind_int64(stmt, 7, o->id);
 	return exec_update(s, stmt, "update ACME order");
 }
 
@@ -240,13 +236,13 @@ store_acme_order_fail(struct store *s, int64_t id, const char *error)
 	static const char sql[] =
 	    "UPDATE acme_orders SET status = 'failed', step = 'failed', error = ?, "
 	    "key_pem = '', updated_at = ? WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 3, id);
+	db_bind_text(stmt, 1, error);
+	db_bind_int64(stmt, 2, (int64_t)time(NULL));
+	db_bind_int64(stmt, 3, id);
 	return exec_update(s, stmt, "fail ACME order");
 }
 
@@ -255,13 +251,13 @@ delete_txt(struct store *s, int64_t zone_id, const char *name, const char *rdata
 {
 	static const char sql[] =
 	    "DELETE FROM records WHERE zone_id = ? AND name = ? AND type = 'TXT' AND rdata = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
-	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, rdata, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, zone_id);
+	db_bind_text(stmt, 2, name);
+	db_bind_text(stmt, 3, rdata);
 	return store_step_done(s, stmt, "delete TXT record");
 }
 
@@ -269,18 +265,18 @@ static int
 order_zone(struct store *s, int64_t order_id, int64_t *zone_id)
 {
 	static const char sql[] = "SELECT zone_id FROM acme_orders WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, order_id);
-	rc = sqlite3_step(stmt);
-	*zone_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, order_id);
+	rc = db_step(stmt);
+	*zone_id = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
+	return rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
 	    (long long)order_id) : store_sql_error(s, rc, "read ACME order");
 }
 
@@ -292,7 +288,7 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
 	static const char sql_done[] =
 	    "UPDATE acme_orders SET status = 'done', step = 'done', key_pem = '', "
 	    "error = '', updated_at = ? WHERE id = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int64_t zone_id;
 	size_t i;
 	int rc;
@@ -312,8 +308,8 @@ store_acme_order_complete(struct store *s, int64_t order_id, struct store_cert *
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 2, order_id);
+	db_bind_int64(stmt, 1, (int64_t)time(NULL));
+	db_bind_int64(stmt, 2, order_id);
 	rc = exec_update(s, stmt, "finish ACME order");
 out:
 	return store_end(s, rc);
@@ -324,11 +320,11 @@ store_acme_cert_set_renew_after(struct store *s, int64_t cert_id, int64_t at)
 {
 	static const char sql[] =
 	    "UPDATE certificates SET renew_after = ? WHERE id = ? AND renew_after <> ?1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, at);
-	sqlite3_bind_int64(stmt, 2, cert_id);
+	db_bind_int64(stmt, 1, at);
+	db_bind_int64(stmt, 2, cert_id);
 	return store_step_done(s, stmt, "set renew_after");
 }

@@ -25,20 +25,20 @@ store_cert_clear(struct store_cert *c)
 }
 
 static void
-cert_from_row(sqlite3_stmt *stmt, struct store_cert *c)
+cert_from_row(struct db_stmt *stmt, struct store_cert *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->id = sqlite3_column_int64(stmt, 0);
-	c->zone_id = sqlite3_column_int64(stmt, 1);
+	c->id = db_column_int64(stmt, 0);
+	c->zone_id = db_column_int64(stmt, 1);
 	store_column_text(stmt, 2, c->zone, sizeof(c->zone));
 	store_column_text(stmt, 3, c->names, sizeof(c->names));
 	store_column_text(stmt, 4, c->key_type, sizeof(c->key_type));
 	store_column_text(stmt, 5, c->serial, sizeof(c->serial));
-	c->not_before = sqlite3_column_int64(stmt, 6);
-	c->not_after = sqlite3_column_int64(stmt, 7);
-	c->renew_after = sqlite3_column_int64(stmt, 8);
-	c->revoked_at = sqlite3_column_int64(stmt, 9);
-	c->created_at = sqlite3_column_int64(stmt, 10);
+	c->not_before = db_column_int64(stmt, 6);
+	c->not_after = db_column_int64(stmt, 7);
+	c->renew_after = db_column_int64(stmt, 8);
+	c->revoked_at = db_column_int64(stmt, 9);
+	c->created_at = db_column_int64(stmt, 10);
 }
 
 int
@@ -47,26 +47,24 @@ store_cert_insert(struct store *s, int64_t zone_id, struct store_cert *c)
 	static const char sql[] =
 	    "INSERT INTO certificates(zone_id, names, chain_pem, key_pem, key_type, "
 	    "serial, not_before, not_after, renew_after, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
-	sqlite3_bind_text(stmt, 2, c->names, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, c->chain_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, c->key_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, c->key_type[0] != '\0' ? c->key_type : "ecdsa", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, c->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, c->not_before);
-	sqlite3_bind_int64(stmt, 8, c->not_after);
-	sqlite3_bind_int64(stmt, 9, c->renew_after);
-	sqlite3_bind_int64(stmt, 10, (int64_t)time(NULL));
-	if ((rc = store_step_done(s, stmt, "insert certificate")) != BURROW_OK)
+	db_bind_int64(stmt, 1, zone_id);
+	db_bind_text(stmt, 2, c->names);
+	db_bind_text(stmt, 3, c->chain_pem);
+	db_bind_text(stmt, 4, c->key_pem);
+	db_bind_text(stmt, 5, c->key_type[0] != '\0' ? c->key_type : "ecdsa");
+	db_bind_text(stmt, 6, c->serial);
+	db_bind_int64(stmt, 7, c->not_before);
+	db_bind_int64(stmt, 8, c->not_after);
+	db_bind_int64(stmt, 9, c->renew_after);
+	db_bind_int64(stmt, 10, (int64_t)time(NULL));
+	if ((rc = store_step_id(s, stmt, "insert certificate", &c->id)) != BURROW_OK)
 		return rc;
-	c->id = sqlite3_last_insert_rowid(s->db);
 	c->zone_id = zone_id;
 	return BURROW_OK;
 }
@@ -94,14 +92,14 @@ store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 	    "SELECT " CERT_COLUMNS ", c.chain_pem, c.key_pem FROM certificates c "
 	    "JOIN zones z ON z.id = c.zone_id "
 	    "WHERE z.name = ? AND c.revoked_at = 0 ORDER BY c.not_after DESC, c.id DESC LIMIT 1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, zone, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, zone);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		cert_from_row(stmt, out);
 		out->chain_pem = store_column_dup(stmt, 11);
 		out->key_pem = store_column_dup(stmt, 12);
@@ -109,12 +107,12 @@ store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 		    : BURROW_ERR_NOMEM;
 		if (rc != BURROW_OK)
 			store_cert_clear(out);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no certificate for %s", zone);
 	} else {
 		rc = store_sql_error(s, rc, "read certificate");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -124,7 +122,7 @@ struct cert_walk {
 };
 
 static int
-cert_row(sqlite3_stmt *stmt, void *arg)
+cert_row(struct db_stmt *stmt, void *arg)
 {
 	const struct cert_walk *w = arg;
 	struct store_cert c;
@@ -142,12 +140,12 @@ store_cert_list(struct store *s, int only_current, store_cert_cb cb, void *ctx)
 	    "  WHERE c2.zone_id = c.zone_id AND c2.revoked_at = 0 "
 	    "  ORDER BY c2.not_after DESC, c2.id DESC LIMIT 1) "
 	    "ORDER BY z.name, c.not_after DESC, c.id DESC";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct cert_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int(stmt, 1, only_current ? 1 : 0);
+	db_bind_int64(stmt, 1, only_current ? 1 : 0);
 	return store_each_row(s, stmt, cert_row, &w, "list certificates");
 }
 
@@ -156,12 +154,12 @@ store_cert_mark_revoked(struct store *s, int64_t id)
 {
 	static const char sql[] =
 	    "UPDATE certificates SET revoked_at = ? WHERE id = ? AND revoked_at = 0";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 2, id);
+	db_bind_int64(stmt, 1, (int64_t)time(NULL));
+	db_bind_int64(stmt, 2, id);
 	return store_change_one(s, stmt, "write", "no unrevoked certificate %lld",
 	    (long long)id);
 }

@@ -28,7 +28,7 @@ store_edge_add(struct store *s, const char *address)
 {
 	static const char sql[] =
 	    "INSERT INTO edges(address, family, created_at) VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 	int family, rc;
 
@@ -37,11 +37,11 @@ store_edge_add(struct store *s, const char *address)
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, family);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, canon);
+	db_bind_int64(stmt, 2, family);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert edge")) != BURROW_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+	    rc == BURROW_ERR_EXISTS)
 		rc = store_fail(s, BURROW_ERR_EXISTS, "edge %s already exists", canon);
 	return rc;
 }
@@ -50,7 +50,7 @@ int
 store_edge_remove(struct store *s, const char *address)
 {
 	static const char sql[] = "DELETE FROM edges WHERE address = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 	int family;
 
@@ -59,7 +59,7 @@ store_edge_remove(struct store *s, const char *address)
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, canon);
 	return store_change_one(s, stmt, "write", "no edge %s", canon);
 }
 
@@ -69,14 +69,14 @@ struct edge_walk {
 };
 
 static int
-edge_row(sqlite3_stmt *stmt, void *arg)
+edge_row(struct db_stmt *stmt, void *arg)
 {
 	const struct edge_walk *w = arg;
 	struct store_edge e;
 
-	e.id = sqlite3_column_int64(stmt, 0);
+	e.id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, e.address, sizeof(e.address));
-	e.family = sqlite3_column_int(stmt, 2);
+	e.family = db_column_int(stmt, 2);
 	return w->cb(&e, w->ctx);
 }
 
@@ -85,7 +85,7 @@ store_edge_list(struct store *s, store_edge_cb cb, void *ctx)
 {
 	static const char sql[] =
 	    "SELECT id, address, family FROM edges ORDER BY family, id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct edge_walk w = { cb, ctx };
 
 	if (stmt == NULL)

@@ -4,29 +4,40 @@
 #ifndef BURROW_DB_INTERNAL_H
 #define BURROW_DB_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "db/engine.h"
 #include "db/store.h"
 
 #define STORE_STMT_MAX 128
+#define STORE_TARGET_MAX 1024
 
 struct store {
-	sqlite3 *db;
+	const struct db_engine *eng;
+	void *conn;                 /* the engine's connection */
+	char target[STORE_TARGET_MAX]; /* the path or connection string opened */
 	int readonly;
 	char errmsg[512];
+	char engmsg[384];           /* the engine's text for its last failure */
 	/* Statements prepared once, looked up by the address of their SQL text
 	 * (each is a static string next to the function that runs it). */
 	struct {
 		const char *sql;
-		sqlite3_stmt *stmt;
+		struct db_stmt *stmt;
 	} stmts[STORE_STMT_MAX];
 	int nstmts;
 };
 
 /* The prepared statement for sql, reset and with bindings cleared; NULL on
- * failure (errmsg set).  Owned by s: callers sqlite3_reset() it when done so
+ * failure (errmsg set).  Owned by s: callers db_reset() it when done so
  * no read snapshot stays open. */
-sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+struct db_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Steps stmt (bound by the caller), expecting at most one row: row(stmt,
+ * ctx) fills the caller's struct from it.  No row fails with
+ * BURROW_ERR_NOTFOUND and the message fmt; a step error becomes a Burrow
+ * code with what naming the operation.  Resets stmt. */
+int store_one_row(struct store *s, struct db_stmt *stmt, void (*row)(struct db_stmt *, void *),
+                  void *ctx, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Writers take the write lock up front
  * so two processes never deadlock upgrading a read lock. */
@@ -43,29 +54,35 @@ int store_end(struct store *s, int rc);
 int store_fail(struct store *s, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Maps a failed sqlite3 call (rc) to a Burrow code, recording what failed.
- * Unique violations become BURROW_ERR_EXISTS, other constraints
- * BURROW_ERR_INVALID, SQLITE_BUSY BURROW_ERR_BUSY, the rest BURROW_ERR_IO. */
+/* Records what failed with the engine's message for a failed call whose
+ * Burrow code is rc (as the engine mapped it: unique violations
+ * BURROW_ERR_EXISTS, other constraints BURROW_ERR_INVALID, lock timeouts,
+ * serialization failures and deadlocks BURROW_ERR_BUSY, which a caller may
+ * retry, the rest BURROW_ERR_IO) and returns rc. */
 int store_sql_error(struct store *s, int rc, const char *what);
 
 /* Copies column col of stmt as text into out (size outsz), "" for NULL. */
-void store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz);
+void store_column_text(struct db_stmt *stmt, int col, char *out, size_t outsz);
 
 /* Steps stmt (bound by the caller) and calls row(stmt, ctx) for each row
  * until it returns non-zero, which is returned; resets stmt.  A step error
  * becomes a Burrow code with what naming the operation. */
-typedef int (*store_row_fn)(sqlite3_stmt *stmt, void *ctx);
-int store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
+typedef int (*store_row_fn)(struct db_stmt *stmt, void *ctx);
+int store_each_row(struct store *s, struct db_stmt *stmt, store_row_fn row, void *ctx,
                    const char *what);
 
 /* Steps an INSERT, UPDATE or DELETE (bound by the caller) that returns no
  * rows and resets it; a failed step becomes a Burrow code via
  * store_sql_error() with what naming the operation. */
-int store_step_done(struct store *s, sqlite3_stmt *stmt, const char *what);
+int store_step_done(struct store *s, struct db_stmt *stmt, const char *what);
+
+/* Steps an INSERT ... RETURNING id (bound by the caller) into *id and
+ * resets it; errors as store_step_done(). */
+int store_step_id(struct store *s, struct db_stmt *stmt, const char *what, int64_t *id);
 
 /* store_step_done(), then, if the statement touched no row, fails with
  * BURROW_ERR_NOTFOUND and the message fmt. */
-int store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
+int store_change_one(struct store *s, struct db_stmt *stmt, const char *what,
                      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -75,7 +92,7 @@ int store_scalar_int64(struct store *s, const char *sql, int64_t *out, const cha
 
 /* A new copy of column col as text ("" for NULL), freed by the caller;
  * NULL when out of memory. */
-char *store_column_dup(sqlite3_stmt *stmt, int col);
+char *store_column_dup(struct db_stmt *stmt, int col);
 
 /* Runs a one-shot statement that takes no parameters and returns no rows. */
 int store_exec(struct store *s, const char *sql);
@@ -85,9 +102,10 @@ int store_exec(struct store *s, const char *sql);
 	"z.id, z.name, z.kind, z.workspace, z.state, z.reason, z.checked_at, " \
 	"z.ttl, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry, " \
 	"z.soa_expire, z.soa_minimum, z.created_at, " \
-	"max(coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id = z.id), 0), " \
-	"coalesce((SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL), 0))"
-void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
+	"coalesce((SELECT max(m) FROM (" \
+	"SELECT max(seq) AS m FROM changes c WHERE c.zone_id = z.id UNION ALL " \
+	"SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL) AS serials), 0)"
+void store_zone_from_row(struct db_stmt *stmt, struct store_zone *z);
 
 /* Inserts certificate c for zone_id inside the caller's transaction and
  * sets c->id and c->zone_id (certs.c; store_cert_add and the ACME order's
@@ -95,8 +113,14 @@ void store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z);
 struct store_cert;
 int store_cert_insert(struct store *s, int64_t zone_id, struct store_cert *c);
 
-/* Migrations generated from the .sql files in db/schema. */
-extern const char *const store_migrations[];
-extern const size_t store_migration_count;
+/* Migrations generated from the .sql files in db/schema/ENGINE; both
+ * engines have the same versions. */
+extern const char *const store_migrations_sqlite[];
+extern const size_t store_migration_count_sqlite;
+extern const char *const store_migrations_postgresql[];
+extern const size_t store_migration_count_postgresql;
+
+/* Settings keys (settings table). */
+#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"
 
 #endif

@@ -55,16 +55,16 @@ name_valid(const char *s)
 	" WHERE i.proxy_id = p.id)"
 
 static void
-proxy_from_row(sqlite3_stmt *stmt, struct store_proxy *p)
+proxy_from_row(struct db_stmt *stmt, struct store_proxy *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(stmt, 0);
+	p->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, p->name, sizeof(p->name));
 	store_column_text(stmt, 2, p->workspace, sizeof(p->workspace));
 	store_column_text(stmt, 3, p->plan, sizeof(p->plan));
-	p->created_at = sqlite3_column_int64(stmt, 4);
-	p->ip_count = sqlite3_column_int(stmt, 5);
-	p->peer_count = sqlite3_column_int(stmt, 6);
+	p->created_at = db_column_int64(stmt, 4);
+	p->ip_count = db_column_int(stmt, 5);
+	p->peer_count = db_column_int(stmt, 6);
 }
 
 /* Without a workspace a name may match proxies of several workspaces: the
@@ -75,7 +75,7 @@ struct proxy_pick {
 };
 
 static int
-pick_proxy(sqlite3_stmt *stmt, void *arg)
+pick_proxy(struct db_stmt *stmt, void *arg)
 {
 	struct proxy_pick *pick = arg;
 
@@ -90,9 +90,9 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 {
 	static const char sql[] =
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
-	    "WHERE p.name = ?1 AND (?2 IS NULL OR p.workspace = ?2) ORDER BY p.id";
+	    "WHERE p.name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR p.workspace = ?2) ORDER BY p.id";
 	struct proxy_pick pick = { out, 0 };
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if (!name_valid(name))
@@ -100,9 +100,9 @@ store_proxy_get(struct store *s, const char *name, const char *workspace,
 		    name != NULL ? name : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, name);
 	if (workspace != NULL)
-		sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 2, workspace);
 	if ((rc = store_each_row(s, stmt, pick_proxy, &pick, "read proxy")) < 0)
 		return rc;
 	if (pick.found == 0)
@@ -120,16 +120,16 @@ static int
 count_proxies(struct store *s, const char *workspace, int *n)
 {
 	static const char sql[] = "SELECT count(*) FROM proxies WHERE workspace = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	*n = sqlite3_column_int(stmt, 0);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "count proxies");
+	db_bind_text(stmt, 1, workspace);
+	rc = db_step(stmt);
+	*n = db_column_int(stmt, 0);
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, "count proxies");
 }
 
 int
@@ -138,7 +138,7 @@ store_proxy_create(struct store *s, const char *name, const char *workspace,
 {
 	static const char sql[] =
 	    "INSERT INTO proxies(name, workspace, plan, created_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, limit, n;
 
 	if (!name_valid(name))
@@ -164,12 +164,12 @@ store_proxy_create(struct store *s, const char *name, const char *workspace,
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, plan, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, name);
+	db_bind_text(stmt, 2, workspace);
+	db_bind_text(stmt, 3, plan);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert proxy")) != BURROW_OK) {
-		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		if (rc == BURROW_ERR_EXISTS)
 			rc = store_fail(s, BURROW_ERR_EXISTS,
 			    "proxy %s already exists in workspace %s", name, workspace);
 		goto out;
@@ -185,7 +185,7 @@ store_proxy_remove(struct store *s, const char *name, const char *workspace)
 {
 	static const char sql[] = "DELETE FROM proxies WHERE id = ?";
 	struct store_proxy p;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if ((rc = store_begin(s)) != BURROW_OK)
@@ -196,7 +196,7 @@ store_proxy_remove(struct store *s, const char *name, const char *workspace)
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, p.id);
+	db_bind_int64(stmt, 1, p.id);
 	rc = store_step_done(s, stmt, "delete proxy");
 out:
 	return store_end(s, rc);
@@ -208,7 +208,7 @@ struct proxy_walk {
 };
 
 static int
-proxy_row(sqlite3_stmt *stmt, void *arg)
+proxy_row(struct db_stmt *stmt, void *arg)
 {
 	const struct proxy_walk *w = arg;
 	struct store_proxy p;
@@ -222,36 +222,36 @@ store_proxy_list(struct store *s, const char *workspace, store_proxy_cb cb, void
 {
 	static const char sql[] =
 	    "SELECT " PROXY_COLUMNS " FROM proxies p "
-	    "WHERE ?1 IS NULL OR p.workspace = ?1 ORDER BY p.name, p.workspace";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR p.workspace = ?1 ORDER BY p.name, p.workspace";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct proxy_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	if (workspace != NULL)
-		sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 1, workspace);
 	return store_each_row(s, stmt, proxy_row, &w, "list proxies");
 }
 
 /* ---- static IPs ---- */
 
 void
-proxy_ip_from_row(sqlite3_stmt *stmt, struct store_proxy_ip *ip)
+proxy_ip_from_row(struct db_stmt *stmt, struct store_proxy_ip *ip)
 {
 	memset(ip, 0, sizeof(*ip));
-	ip->id = sqlite3_column_int64(stmt, 0);
-	ip->proxy_id = sqlite3_column_int64(stmt, 1);
+	ip->id = db_column_int64(stmt, 0);
+	ip->proxy_id = db_column_int64(stmt, 1);
 	store_column_text(stmt, 2, ip->proxy, sizeof(ip->proxy));
 	store_column_text(stmt, 3, ip->workspace, sizeof(ip->workspace));
 	store_column_text(stmt, 4, ip->address, sizeof(ip->address));
 	ip->family = netaddr_ip_family(ip->address);
 	store_column_text(stmt, 5, ip->node, sizeof(ip->node));
 	store_column_text(stmt, 6, ip->public_key, sizeof(ip->public_key));
-	ip->listen_port = (uint16_t)sqlite3_column_int(stmt, 7);
+	ip->listen_port = (uint16_t)db_column_int(stmt, 7);
 	store_column_text(stmt, 8, ip->peer_cidr4, sizeof(ip->peer_cidr4));
 	store_column_text(stmt, 9, ip->peer_cidr6, sizeof(ip->peer_cidr6));
-	ip->created_at = sqlite3_column_int64(stmt, 10);
-	ip->peer_count = sqlite3_column_int(stmt, 11);
+	ip->created_at = db_column_int64(stmt, 10);
+	ip->peer_count = db_column_int(stmt, 11);
 }
 
 struct ip_walk {
@@ -260,7 +260,7 @@ struct ip_walk {
 };
 
 static int
-ip_row(sqlite3_stmt *stmt, void *arg)
+ip_row(struct db_stmt *stmt, void *arg)
 {
 	const struct ip_walk *w = arg;
 	struct store_proxy_ip ip;
@@ -275,16 +275,16 @@ store_proxy_ip_list(struct store *s, int64_t proxy_id, const char *node,
 {
 	static const char sql[] =
 	    "SELECT " IP_COLUMNS " FROM proxy_ips i JOIN proxies p ON p.id = i.proxy_id "
-	    "WHERE (?1 = 0 OR i.proxy_id = ?1) AND (?2 IS NULL OR i.node = ?2) "
+	    "WHERE (?1 = 0 OR i.proxy_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR i.node = ?2) "
 	    "ORDER BY i.id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct ip_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, proxy_id);
+	db_bind_int64(stmt, 1, proxy_id);
 	if (node != NULL)
-		sqlite3_bind_text(stmt, 2, node, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 2, node);
 	return store_each_row(s, stmt, ip_row, &w, "list proxy IPs");
 }
 
@@ -292,19 +292,19 @@ int
 store_proxy_ip_private_key(struct store *s, int64_t ip_id, char out[STORE_WG_KEY_LEN + 1])
 {
 	static const char sql[] = "SELECT private_key FROM proxy_ips WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, ip_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, ip_id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		store_column_text(stmt, 0, out, STORE_WG_KEY_LEN + 1);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP %lld", (long long)ip_id);
 	return store_sql_error(s, rc, "read private key");
 }
@@ -313,17 +313,17 @@ store_proxy_ip_private_key(struct store *s, int64_t ip_id, char out[STORE_WG_KEY
 static int
 exists_text(struct store *s, const char *sql, const char *text, int *found)
 {
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(stmt, 1, text);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, "check proxy IP");
-	*found = rc == SQLITE_ROW;
+	*found = rc == DB_ROW;
 	return BURROW_OK;
 }
 
@@ -413,22 +413,22 @@ insert_ip(struct store *s, int64_t proxy_id, const char *address, const char *no
 	static const char sql[] =
 	    "INSERT INTO proxy_ips(proxy_id, address, node, private_key, public_key, "
 	    "listen_port, peer_cidr4, peer_cidr6, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, proxy_id);
-	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, node, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, priv, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, pub, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, port);
-	sqlite3_bind_text(stmt, 7, cidr4, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 8, cidr6, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
+	db_bind_int64(stmt, 1, proxy_id);
+	db_bind_text(stmt, 2, address);
+	db_bind_text(stmt, 3, node);
+	db_bind_text(stmt, 4, priv);
+	db_bind_text(stmt, 5, pub);
+	db_bind_int64(stmt, 6, port);
+	db_bind_text(stmt, 7, cidr4);
+	db_bind_text(stmt, 8, cidr6);
+	db_bind_int64(stmt, 9, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert proxy IP")) != BURROW_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+	    rc == BURROW_ERR_EXISTS)
 		rc = store_fail(s, BURROW_ERR_EXISTS,
 		    "address %s, port %u or block %s is already used by a proxy",
 		    address, port, cidr4);
@@ -457,20 +457,20 @@ static const char sql_ip_by_address[] =
 static int
 get_ip(struct store *s, int64_t proxy_id, const char *address, struct store_proxy_ip *out)
 {
-	sqlite3_stmt *stmt = store_stmt(s, sql_ip_by_address);
+	struct db_stmt *stmt = store_stmt(s, sql_ip_by_address);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, proxy_id);
-	sqlite3_bind_text(stmt, 2, address, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, proxy_id);
+	db_bind_text(stmt, 2, address);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		proxy_ip_from_row(stmt, out);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return store_fail(s, BURROW_ERR_NOTFOUND, "proxy has no IP %s", address);
 	return store_sql_error(s, rc, "read proxy IP");
 }
@@ -533,7 +533,7 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 	static const char sql[] = "DELETE FROM proxy_ips WHERE id = ?";
 	struct store_proxy p;
 	struct store_proxy_ip ip;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[64];
 	int rc;
 
@@ -551,7 +551,7 @@ store_proxy_ip_remove(struct store *s, const char *proxy, const char *workspace,
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, ip.id);
+	db_bind_int64(stmt, 1, ip.id);
 	rc = store_step_done(s, stmt, "delete proxy IP");
 out:
 	return store_end(s, rc);

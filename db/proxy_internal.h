@@ -15,7 +15,7 @@
 	"i.id, i.proxy_id, p.name, p.workspace, i.address, i.node, i.public_key, " \
 	"i.listen_port, i.peer_cidr4, i.peer_cidr6, i.created_at, " \
 	"(SELECT count(*) FROM proxy_peers e WHERE e.proxy_ip_id = i.id)"
-void proxy_ip_from_row(sqlite3_stmt *stmt, struct store_proxy_ip *ip);
+void proxy_ip_from_row(struct db_stmt *stmt, struct store_proxy_ip *ip);
 
 struct proxy_cidr {
 	int family;              /* 4 or 6 */

@@ -23,19 +23,19 @@
 	"block_network, cidr_allowlist, created_at, updated_at"
 
 static void
-peer_from_row(sqlite3_stmt *stmt, struct store_proxy_peer *p)
+peer_from_row(struct db_stmt *stmt, struct store_proxy_peer *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(stmt, 0);
-	p->proxy_ip_id = sqlite3_column_int64(stmt, 1);
+	p->id = db_column_int64(stmt, 0);
+	p->proxy_ip_id = db_column_int64(stmt, 1);
 	store_column_text(stmt, 2, p->public_key, sizeof(p->public_key));
-	p->host = sqlite3_column_int(stmt, 3);
+	p->host = db_column_int(stmt, 3);
 	store_column_text(stmt, 4, p->address4, sizeof(p->address4));
 	store_column_text(stmt, 5, p->address6, sizeof(p->address6));
-	p->block_network = sqlite3_column_int(stmt, 6);
+	p->block_network = db_column_int(stmt, 6);
 	store_column_text(stmt, 7, p->cidr_allowlist, sizeof(p->cidr_allowlist));
-	p->created_at = sqlite3_column_int64(stmt, 8);
-	p->updated_at = sqlite3_column_int64(stmt, 9);
+	p->created_at = db_column_int64(stmt, 8);
+	p->updated_at = db_column_int64(stmt, 9);
 }
 
 static int
@@ -44,19 +44,19 @@ ip_by_id(struct store *s, int64_t id, struct store_proxy_ip *out)
 	static const char sql[] =
 	    "SELECT " IP_COLUMNS " FROM proxy_ips i JOIN proxies p ON p.id = i.proxy_id "
 	    "WHERE i.id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		proxy_ip_from_row(stmt, out);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP")
+	return rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP")
 	    : store_sql_error(s, rc, "read proxy IP");
 }
 
@@ -69,20 +69,20 @@ find_peer(struct store *s, int64_t proxy_id, const char *key,
 	    "SELECT " PEER_COLUMNS " FROM proxy_peers e "
 	    "JOIN proxy_ips i ON i.id = e.proxy_ip_id "
 	    "WHERE i.proxy_id = ? AND e.public_key = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, proxy_id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, proxy_id);
+	db_bind_text(stmt, 2, key);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		peer_from_row(stmt, out);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, "read peer");
-	*found = rc == SQLITE_ROW;
+	*found = rc == DB_ROW;
 	return BURROW_OK;
 }
 
@@ -104,11 +104,11 @@ collect_ip(const struct store_proxy_ip *ip, void *ctx)
 /* Hosts come in ascending order: *want moves past each taken one and stops
  * at the first gap. */
 static int
-next_host(sqlite3_stmt *stmt, void *arg)
+next_host(struct db_stmt *stmt, void *arg)
 {
 	int *want = arg;
 
-	if (sqlite3_column_int(stmt, 0) != *want)
+	if (db_column_int(stmt, 0) != *want)
 		return 1;
 	(*want)++;
 	return 0;
@@ -123,7 +123,7 @@ free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
 	static const char sql[] =
 	    "SELECT host FROM proxy_peers WHERE proxy_ip_id = ? ORDER BY host";
 	struct proxy_cidr c;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, want = 2, last;
 
 	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c) != BURROW_OK || c.prefix > 30)
@@ -131,7 +131,7 @@ free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
 	last = (1 << (32 - c.prefix)) - 2;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, ip->id);
+	db_bind_int64(stmt, 1, ip->id);
 	if ((rc = store_each_row(s, stmt, next_host, &want, "read peer hosts")) < 0)
 		return rc;
 	if (want > last)
@@ -150,7 +150,7 @@ insert_peer(struct store *s, const struct store_proxy_ip *ip, const char *key, i
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8) RETURNING " PEER_RETURNING;
 	struct proxy_cidr c4, c6;
 	char a4[64], a6[64];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c4) != BURROW_OK ||
@@ -160,19 +160,19 @@ insert_peer(struct store *s, const struct store_proxy_ip *ip, const char *key, i
 		return store_fail(s, BURROW_ERR_INVALID, "bad peer blocks of %s", ip->address);
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, ip->id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 3, host);
-	sqlite3_bind_text(stmt, 4, a4, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, a6, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, block);
-	sqlite3_bind_text(stmt, 7, allow, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 8, (int64_t)time(NULL));
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, ip->id);
+	db_bind_text(stmt, 2, key);
+	db_bind_int64(stmt, 3, host);
+	db_bind_text(stmt, 4, a4);
+	db_bind_text(stmt, 5, a6);
+	db_bind_int64(stmt, 6, block);
+	db_bind_text(stmt, 7, allow);
+	db_bind_int64(stmt, 8, (int64_t)time(NULL));
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		peer_from_row(stmt, out);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "insert peer");
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, "insert peer");
 }
 
 static int
@@ -181,20 +181,20 @@ update_peer(struct store *s, struct store_proxy_peer *p, int block, const char *
 	static const char sql[] =
 	    "UPDATE proxy_peers SET block_network = ?, cidr_allowlist = ?, updated_at = ? "
 	    "WHERE id = ? RETURNING " PEER_RETURNING;
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int(stmt, 1, block);
-	sqlite3_bind_text(stmt, 2, allow, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 4, p->id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(stmt, 1, block);
+	db_bind_text(stmt, 2, allow);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_int64(stmt, 4, p->id);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		peer_from_row(stmt, p);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "update peer");
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, "update peer");
 }
 
 /* Picks an IP at random, then walks on from it while blocks are full, so a
@@ -278,7 +278,7 @@ store_proxy_disconnect(struct store *s, const char *proxy, const char *workspace
 	static const char sql[] = "DELETE FROM proxy_peers WHERE id = ?";
 	struct store_proxy p;
 	struct store_proxy_peer peer;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, found;
 
 	if (!store_proxy_key_valid(public_key))
@@ -299,7 +299,7 @@ store_proxy_disconnect(struct store *s, const char *proxy, const char *workspace
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, peer.id);
+	db_bind_int64(stmt, 1, peer.id);
 	rc = store_step_done(s, stmt, "delete peer");
 out:
 	return store_end(s, rc);
@@ -311,7 +311,7 @@ struct peer_walk {
 };
 
 static int
-peer_row(sqlite3_stmt *stmt, void *arg)
+peer_row(struct db_stmt *stmt, void *arg)
 {
 	const struct peer_walk *w = arg;
 	struct store_proxy_peer p;
@@ -325,12 +325,12 @@ store_proxy_peer_list(struct store *s, int64_t ip_id, store_proxy_peer_cb cb, vo
 {
 	static const char sql[] =
 	    "SELECT " PEER_COLUMNS " FROM proxy_peers e WHERE e.proxy_ip_id = ? ORDER BY e.host";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct peer_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, ip_id);
+	db_bind_int64(stmt, 1, ip_id);
 	return store_each_row(s, stmt, peer_row, &w, "list peers");
 }
 
@@ -341,18 +341,18 @@ store_proxy_peer_expire(struct store *s, int64_t ip_id, const char *public_key,
 	static const char sql[] =
 	    "DELETE FROM proxy_peers WHERE proxy_ip_id = ? AND public_key = ? "
 	    "AND updated_at <= ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, ip_id);
-	sqlite3_bind_text(stmt, 2, public_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, connected_before);
+	db_bind_int64(stmt, 1, ip_id);
+	db_bind_text(stmt, 2, public_key);
+	db_bind_int64(stmt, 3, connected_before);
 	if ((rc = store_step_done(s, stmt, "expire peer")) != BURROW_OK)
 		return rc;
 	if (removed != NULL)
-		*removed = sqlite3_changes(s->db) > 0;
+		*removed = s->eng->changes(s) > 0;
 	return BURROW_OK;
 }
 
@@ -398,7 +398,7 @@ store_proxy_token_create(struct store *s, const char *workspace, char out[65])
 	    "INSERT INTO exit_api_tokens(workspace, token_hash, created_at) VALUES (?, ?, ?)";
 	unsigned char raw[32];
 	char hash[65];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if (workspace == NULL || workspace[0] == '\0' ||
@@ -413,9 +413,9 @@ store_proxy_token_create(struct store *s, const char *workspace, char out[65])
 		return store_fail(s, rc, "SHA-256 failed");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, workspace);
+	db_bind_text(stmt, 2, hash);
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
 	return store_step_done(s, stmt, "insert token");
 }
 
@@ -424,7 +424,7 @@ store_proxy_token_check(struct store *s, const char *token,
                         char workspace[STORE_PROXY_NAME_MAX + 1])
 {
 	static const char sql[] = "SELECT workspace FROM exit_api_tokens WHERE token_hash = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char hash[65];
 	int rc;
 
@@ -436,14 +436,14 @@ store_proxy_token_check(struct store *s, const char *token,
 		return store_fail(s, rc, "SHA-256 failed");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	db_bind_text(stmt, 1, hash);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
 		store_column_text(stmt, 0, workspace, STORE_PROXY_NAME_MAX + 1);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_ROW)
+	db_reset(stmt);
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	return rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_REFUSED, "unknown token")
+	return rc == DB_DONE ? store_fail(s, BURROW_ERR_REFUSED, "unknown token")
 	    : store_sql_error(s, rc, "check token");
 }
 
@@ -451,15 +451,15 @@ int
 store_proxy_token_revoke(struct store *s, const char *workspace, int *removed)
 {
 	static const char sql[] = "DELETE FROM exit_api_tokens WHERE workspace = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, workspace, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, workspace);
 	if ((rc = store_step_done(s, stmt, "revoke tokens")) != BURROW_OK)
 		return rc;
 	if (removed != NULL)
-		*removed = sqlite3_changes(s->db);
+		*removed = s->eng->changes(s);
 	return BURROW_OK;
 }

@@ -80,35 +80,35 @@ out:
 }
 
 static void
-record_from_row(sqlite3_stmt *stmt, struct store_record *r)
+record_from_row(struct db_stmt *stmt, struct store_record *r)
 {
-	r->id = sqlite3_column_int64(stmt, 0);
-	r->zone_id = sqlite3_column_int64(stmt, 1);
+	r->id = db_column_int64(stmt, 0);
+	r->zone_id = db_column_int64(stmt, 1);
 	store_column_text(stmt, 2, r->name, sizeof(r->name));
 	store_column_text(stmt, 3, r->type, sizeof(r->type));
-	r->ttl = (uint32_t)sqlite3_column_int64(stmt, 4);
+	r->ttl = (uint32_t)db_column_int64(stmt, 4);
 	store_column_text(stmt, 5, r->rdata, sizeof(r->rdata));
 }
 
 static int
-insert_record(struct store *s, const struct store_record *r)
+insert_record(struct store *s, struct store_record *r)
 {
 	static const char sql[] =
 	    "INSERT INTO records(zone_id, name, type, ttl, rdata, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, r->zone_id);
-	sqlite3_bind_text(stmt, 2, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, r->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, r->ttl);
-	sqlite3_bind_text(stmt, 5, r->rdata, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 6, (int64_t)time(NULL));
-	if ((rc = store_step_done(s, stmt, "insert record")) != BURROW_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+	db_bind_int64(stmt, 1, r->zone_id);
+	db_bind_text(stmt, 2, r->name);
+	db_bind_text(stmt, 3, r->type);
+	db_bind_int64(stmt, 4, r->ttl);
+	db_bind_text(stmt, 5, r->rdata);
+	db_bind_int64(stmt, 6, (int64_t)time(NULL));
+	if ((rc = store_step_id(s, stmt, "insert record", &r->id)) != BURROW_OK &&
+	    rc == BURROW_ERR_EXISTS)
 		rc = store_fail(s, BURROW_ERR_EXISTS, "%s %s %s already exists",
 		    r->name, r->type, r->rdata);
 	return rc;
@@ -144,7 +144,6 @@ store_record_add(struct store *s, const char *name, const char *type,
 	r.zone_id = z.id;
 	if ((rc = insert_record(s, &r)) != BURROW_OK)
 		goto out;
-	r.id = sqlite3_last_insert_rowid(s->db);
 out:
 	if ((rc = store_end(s, rc)) == BURROW_OK && out != NULL)
 		*out = r;
@@ -155,11 +154,11 @@ int
 store_record_remove(struct store *s, int64_t id)
 {
 	static const char sql[] = "DELETE FROM records WHERE id = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, id);
+	db_bind_int64(stmt, 1, id);
 	return store_change_one(s, stmt, "write", "no record with id %lld", (long long)id);
 }
 
@@ -168,9 +167,9 @@ store_record_remove_match(struct store *s, const char *name, const char *type,
                           const char *rdata, int *removed)
 {
 	static const char sql[] =
-	    "DELETE FROM records WHERE name = ?1 AND type = ?2 AND (?3 IS NULL OR rdata = ?3)";
+	    "DELETE FROM records WHERE name = ?1 AND type = ?2 AND (CAST(?3 AS TEXT) IS NULL OR rdata = ?3)";
 	char canon[NAMES_MAX + 1], upper[16], data[4096];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, n;
 
 	if (names_canonical(name, 1, canon) != BURROW_OK)
@@ -183,13 +182,13 @@ store_record_remove_match(struct store *s, const char *name, const char *type,
 		return rc;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, upper, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, canon);
+	db_bind_text(stmt, 2, upper);
 	if (rdata != NULL)
-		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 3, data);
 	if ((rc = store_step_done(s, stmt, "delete record")) != BURROW_OK)
 		return rc;
-	n = sqlite3_changes(s->db);
+	n = s->eng->changes(s);
 	if (removed != NULL)
 		*removed = n;
 	return n == 0 ? store_fail(s, BURROW_ERR_NOTFOUND, "no %s record at %s", upper, canon)
@@ -202,7 +201,7 @@ struct record_walk {
 };
 
 static int
-record_row(sqlite3_stmt *stmt, void *arg)
+record_row(struct db_stmt *stmt, void *arg)
 {
 	const struct record_walk *w = arg;
 	struct store_record r;
@@ -217,15 +216,15 @@ store_record_list(struct store *s, int64_t zone_id, const char *name,
 {
 	static const char sql[] =
 	    "SELECT id, zone_id, name, type, ttl, rdata FROM records "
-	    "WHERE (?1 = 0 OR zone_id = ?1) AND (?2 IS NULL OR name = ?2) "
+	    "WHERE (?1 = 0 OR zone_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR name = ?2) "
 	    "ORDER BY name, type, id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct record_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
+	db_bind_int64(stmt, 1, zone_id);
 	if (name != NULL)
-		sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+		db_bind_text(stmt, 2, name);
 	return store_each_row(s, stmt, record_row, &w, "list records");
 }

@@ -32,9 +32,10 @@ store_secondary_add(struct store *s, const char *address, uint16_t port,
                     const char *key_name, struct store_secondary *out)
 {
 	static const char sql[] =
-	    "INSERT INTO secondaries(address, port, key_name, created_at) VALUES (?, ?, ?, ?)";
+	    "INSERT INTO secondaries(address, port, key_name, created_at) VALUES (?, ?, ?, ?) "
+	    "RETURNING id";
 	struct store_secondary sec;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	memset(&sec, 0, sizeof(sec));
@@ -49,16 +50,15 @@ store_secondary_add(struct store *s, const char *address, uint16_t port,
 	sec.port = port;
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, sec.address, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, port);
-	sqlite3_bind_text(stmt, 3, sec.key.name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
-	if ((rc = store_step_done(s, stmt, "insert secondary")) != BURROW_OK)
+	db_bind_text(stmt, 1, sec.address);
+	db_bind_int64(stmt, 2, port);
+	db_bind_text(stmt, 3, sec.key.name);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
+	if ((rc = store_step_id(s, stmt, "insert secondary", &sec.id)) != BURROW_OK)
 		return rc == BURROW_ERR_EXISTS
 		    ? store_fail(s, BURROW_ERR_EXISTS, "secondary %s port %u already exists",
 		        sec.address, (unsigned)port)
 		    : rc;
-	sec.id = sqlite3_last_insert_rowid(s->db);
 	if (out != NULL)
 		*out = sec;
 	return BURROW_OK;
@@ -68,7 +68,7 @@ int
 store_secondary_remove(struct store *s, const char *address, uint16_t port)
 {
 	static const char sql[] = "DELETE FROM secondaries WHERE address = ? AND port = ?";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	char canon[48];
 
 	if (canonical_ip(address, canon, sizeof(canon)) != BURROW_OK)
@@ -76,8 +76,8 @@ store_secondary_remove(struct store *s, const char *address, uint16_t port)
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, port);
+	db_bind_text(stmt, 1, canon);
+	db_bind_int64(stmt, 2, port);
 	return store_change_one(s, stmt, "write", "no secondary %s port %u", canon,
 	    (unsigned)port);
 }
@@ -88,15 +88,15 @@ struct secondary_walk {
 };
 
 static int
-secondary_row(sqlite3_stmt *stmt, void *arg)
+secondary_row(struct db_stmt *stmt, void *arg)
 {
 	const struct secondary_walk *w = arg;
 	struct store_secondary sec;
 
 	memset(&sec, 0, sizeof(sec));
-	sec.id = sqlite3_column_int64(stmt, 0);
+	sec.id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, sec.address, sizeof(sec.address));
-	sec.port = (uint16_t)sqlite3_column_int(stmt, 2);
+	sec.port = (uint16_t)db_column_int(stmt, 2);
 	store_column_text(stmt, 3, sec.key.name, sizeof(sec.key.name));
 	store_column_text(stmt, 4, sec.key.algorithm, sizeof(sec.key.algorithm));
 	store_column_text(stmt, 5, sec.key.secret, sizeof(sec.key.secret));
@@ -110,7 +110,7 @@ store_secondary_list(struct store *s, store_secondary_cb cb, void *ctx)
 	    "SELECT s.id, s.address, s.port, k.name, k.algorithm, k.secret "
 	    "FROM secondaries s JOIN tsig_keys k ON k.name = s.key_name "
 	    "ORDER BY s.address, s.port";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct secondary_walk w = { cb, ctx };
 
 	if (stmt == NULL)

@@ -14,20 +14,21 @@
 #define SECRET_COLUMNS "id, key_id, secret, created_at, retired_at"
 
 static void
-secret_from_row(sqlite3_stmt *stmt, struct store_secret *k)
+secret_from_row(struct db_stmt *stmt, struct store_secret *k)
 {
-	int n = sqlite3_column_bytes(stmt, 2);
+	const void *p;
+	size_t n = db_column_blob(stmt, 2, &p);
 
 	memset(k, 0, sizeof(*k));
-	k->id = sqlite3_column_int64(stmt, 0);
+	k->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, k->key_id, sizeof(k->key_id));
 	if (n > STORE_SECRET_MAX)
 		n = STORE_SECRET_MAX;
 	if (n > 0)
-		memcpy(k->secret, sqlite3_column_blob(stmt, 2), (size_t)n);
-	k->len = (size_t)n;
-	k->created_at = sqlite3_column_int64(stmt, 3);
-	k->retired_at = sqlite3_column_int64(stmt, 4);
+		memcpy(k->secret, p, n);
+	k->len = n;
+	k->created_at = db_column_int64(stmt, 3);
+	k->retired_at = db_column_int64(stmt, 4);
 }
 
 int
@@ -36,22 +37,22 @@ store_secret_current(struct store *s, const char *purpose, struct store_secret *
 	static const char sql[] =
 	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
 	    "ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, purpose);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		secret_from_row(stmt, out);
 		rc = BURROW_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no %s key", purpose);
 	} else {
 		rc = store_sql_error(s, rc, "read secret");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -63,7 +64,7 @@ insert_key(struct store *s, const char *purpose)
 	    "INSERT INTO secrets(purpose, key_id, secret, created_at) VALUES (?, ?, ?, ?)";
 	unsigned char secret[STORE_SECRET_LEN];
 	char label[NAMES_LABEL_LEN + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 
 	/* The key id is public (it travels in tokens); a random label keeps
 	 * ids unique across stores without a counter. */
@@ -71,10 +72,10 @@ insert_key(struct store *s, const char *purpose)
 		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(stmt, 3, secret, sizeof(secret), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, purpose);
+	db_bind_text(stmt, 2, label);
+	db_bind_blob(stmt, 3, secret, sizeof(secret));
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
 	return store_step_done(s, stmt, "insert secret");
 }
 
@@ -112,12 +113,12 @@ store_secret_retire(struct store *s, const char *key_id)
 {
 	static const char sql[] =
 	    "UPDATE secrets SET retired_at = ? WHERE key_id = ? AND retired_at = 0";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
-	sqlite3_bind_text(stmt, 2, key_id, -1, SQLITE_STATIC);
+	db_bind_int64(stmt, 1, (int64_t)time(NULL));
+	db_bind_text(stmt, 2, key_id);
 	return store_change_one(s, stmt, "retire secret", "no key %s in use", key_id);
 }
 
@@ -127,7 +128,7 @@ struct secret_walk {
 };
 
 static int
-secret_row(sqlite3_stmt *stmt, void *arg)
+secret_row(struct db_stmt *stmt, void *arg)
 {
 	const struct secret_walk *w = arg;
 	struct store_secret k;
@@ -142,12 +143,12 @@ store_secret_list(struct store *s, const char *purpose, store_secret_cb cb, void
 	static const char sql[] =
 	    "SELECT " SECRET_COLUMNS " FROM secrets WHERE purpose = ? AND retired_at = 0 "
 	    "ORDER BY id DESC";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct secret_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, purpose);
 	return store_each_row(s, stmt, secret_row, &w, "list secrets");
 }
 
@@ -155,17 +156,17 @@ int
 store_secret_stamp(struct store *s, const char *purpose, int64_t *stamp)
 {
 	static const char sql[] =
-	    "SELECT coalesce(max(id), 0), coalesce(sum(retired_at != 0), 0) FROM secrets "
+	    "SELECT coalesce(max(id), 0), coalesce(sum(CASE WHEN retired_at <> 0 THEN 1 ELSE 0 END), 0) FROM secrets "
 	    "WHERE purpose = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, purpose, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*stamp = sqlite3_column_int64(stmt, 0) * 65536 + sqlite3_column_int64(stmt, 1);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read secrets");
+	db_bind_text(stmt, 1, purpose);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		*stamp = db_column_int64(stmt, 0) * 65536 + db_column_int64(stmt, 1);
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, "read secrets");
 }

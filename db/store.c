@@ -16,9 +16,20 @@
 #include "common/log.h"
 #include "db/internal.h"
 
-/* Long enough to ride out another process's transaction, short enough that
- * a wedged writer is reported instead of hanging a daemon. */
-#define STORE_BUSY_TIMEOUT_MS 5000
+const struct db_engine *
+db_engine_for(const char *target)
+{
+	size_t n = strspn(target, "abcdefghijklmnopqrstuvwxyz_");
+
+	if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
+		return &db_engine_pg;
+	/* A libpq key=value string ("host=db1 dbname=burrow") starts with a
+	 * keyword and '='; a store path never does in practice (a relative
+	 * file named so can be given as ./name). */
+	if (n > 0 && target[n] == '=')
+		return &db_engine_pg;
+	return &db_engine_sqlite;
+}
 
 int
 store_fail(struct store *s, int err, const char *fmt, ...)
@@ -34,19 +45,8 @@ store_fail(struct store *s, int err, const char *fmt, ...)
 int
 store_sql_error(struct store *s, int rc, const char *what)
 {
-	int ext = s->db != NULL ? sqlite3_extended_errcode(s->db) : rc;
-	const char *msg = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-	int err = BURROW_ERR_IO;
-
-	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-		err = BURROW_ERR_EXISTS;
-	else if ((ext & 0xff) == SQLITE_CONSTRAINT)
-		err = BURROW_ERR_INVALID;
-	else if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
-		err = BURROW_ERR_BUSY;
-	else if (rc == SQLITE_NOMEM)
-		err = BURROW_ERR_NOMEM;
-	return store_fail(s, err, "%s: %s", what, msg);
+	return store_fail(s, rc < 0 ? rc : BURROW_ERR_IO, "%s: %s", what,
+	    s->engmsg[0] != '\0' ? s->engmsg : "failed");
 }
 
 const char *
@@ -55,28 +55,25 @@ store_errmsg(const struct store *s)
 	return s != NULL ? s->errmsg : "";
 }
 
-sqlite3_stmt *
+struct db_stmt *
 store_stmt(struct store *s, const char *sql)
 {
-	sqlite3_stmt *stmt = NULL;
+	struct db_stmt *stmt = NULL;
 	int i, rc;
 
 	for (i = 0; i < s->nstmts; i++) {
 		if (s->stmts[i].sql == sql) {
-			sqlite3_reset(s->stmts[i].stmt);
-			sqlite3_clear_bindings(s->stmts[i].stmt);
+			db_reset(s->stmts[i].stmt);
 			return s->stmts[i].stmt;
 		}
 	}
-	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-	if (rc != SQLITE_OK) {
-		store_sql_error(s, rc, "prepare");
+	if (s->nstmts == STORE_STMT_MAX) {
+		/* The table is sized for every statement in db/. */
+		store_fail(s, BURROW_ERR_NOMEM, "statement cache full");
 		return NULL;
 	}
-	if (s->nstmts == STORE_STMT_MAX) {
-		/* Not cached: the table is sized for every statement in db/. */
-		sqlite3_finalize(stmt);
-		store_fail(s, BURROW_ERR_NOMEM, "statement cache full");
+	if ((rc = s->eng->prepare(s, sql, &stmt)) != BURROW_OK) {
+		store_sql_error(s, rc, "prepare");
 		return NULL;
 	}
 	s->stmts[s->nstmts].sql = sql;
@@ -86,31 +83,64 @@ store_stmt(struct store *s, const char *sql)
 }
 
 int
-store_each_row(struct store *s, sqlite3_stmt *stmt, store_row_fn row, void *ctx,
+store_each_row(struct store *s, struct db_stmt *stmt, store_row_fn row, void *ctx,
                const char *what)
 {
 	int rc, ret = BURROW_OK;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+	while ((rc = db_step(stmt)) == DB_ROW)
 		if ((ret = row(stmt, ctx)) != 0)
 			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		ret = store_sql_error(s, rc, what);
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return ret;
 }
 
 int
-store_step_done(struct store *s, sqlite3_stmt *stmt, const char *what)
+store_one_row(struct store *s, struct db_stmt *stmt, void (*row)(struct db_stmt *, void *),
+              void *ctx, const char *what, const char *fmt, ...)
 {
-	int rc = sqlite3_step(stmt);
+	va_list ap;
+	int rc = db_step(stmt);
 
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, what);
+	if (rc == DB_ROW) {
+		row(stmt, ctx);
+		rc = BURROW_OK;
+	} else if (rc == DB_DONE) {
+		va_start(ap, fmt);
+		vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+		va_end(ap);
+		rc = BURROW_ERR_NOTFOUND;
+	} else {
+		rc = store_sql_error(s, rc, what);
+	}
+	db_reset(stmt);
+	return rc;
 }
 
 int
-store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
+store_step_done(struct store *s, struct db_stmt *stmt, const char *what)
+{
+	int rc = db_step(stmt);
+
+	db_reset(stmt);
+	return rc == DB_DONE ? BURROW_OK : store_sql_error(s, rc, what);
+}
+
+int
+store_step_id(struct store *s, struct db_stmt *stmt, const char *what, int64_t *id)
+{
+	int rc = db_step(stmt);
+
+	if (rc == DB_ROW)
+		*id = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc == DB_DONE ? BURROW_ERR_IO : rc, what);
+}
+
+int
+store_change_one(struct store *s, struct db_stmt *stmt, const char *what,
                  const char *fmt, ...)
 {
 	va_list ap;
@@ -118,7 +148,7 @@ store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
 
 	if ((rc = store_step_done(s, stmt, what)) != BURROW_OK)
 		return rc;
-	if (sqlite3_changes(s->db) > 0)
+	if (s->eng->changes(s) > 0)
 		return BURROW_OK;
 	va_start(ap, fmt);
 	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
@@ -129,30 +159,35 @@ store_change_one(struct store *s, sqlite3_stmt *stmt, const char *what,
 int
 store_exec(struct store *s, const char *sql)
 {
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	int rc = s->eng->exec(s, sql);
 
-	return rc == SQLITE_OK ? BURROW_OK : store_sql_error(s, rc, sql);
+	return rc == BURROW_OK ? BURROW_OK : store_sql_error(s, rc, sql);
 }
 
 int
 store_begin(struct store *s)
 {
+	int rc;
+
 	if (s->readonly)
 		return store_fail(s, BURROW_ERR_INVALID, "store opened read-only");
-	return store_exec(s, "BEGIN IMMEDIATE");
+	rc = s->eng->begin(s);
+	return rc == BURROW_OK ? BURROW_OK : store_sql_error(s, rc, "begin");
 }
 
 int
 store_commit(struct store *s)
 {
-	return store_exec(s, "COMMIT");
+	int rc = s->eng->commit(s);
+
+	return rc == BURROW_OK ? BURROW_OK : store_sql_error(s, rc, "commit");
 }
 
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->eng->in_transaction(s))
+		s->eng->rollback(s);
 }
 
 int
@@ -166,98 +201,80 @@ store_end(struct store *s, int rc)
 }
 
 void
-store_column_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
+store_column_text(struct db_stmt *stmt, int col, char *out, size_t outsz)
 {
-	const unsigned char *t = sqlite3_column_text(stmt, col);
+	const char *t = db_column_text(stmt, col);
 
-	snprintf(out, outsz, "%s", t != NULL ? (const char *)t : "");
+	snprintf(out, outsz, "%s", t != NULL ? t : "");
 }
 
 int
 store_scalar_int64(struct store *s, const char *sql, int64_t *out, const char *what)
 {
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, what);
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		*out = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, what);
 }
 
 char *
-store_column_dup(sqlite3_stmt *stmt, int col)
+store_column_dup(struct db_stmt *stmt, int col)
 {
-	const unsigned char *t = sqlite3_column_text(stmt, col);
+	const char *t = db_column_text(stmt, col);
 
-	return strdup(t != NULL ? (const char *)t : "");
+	return strdup(t != NULL ? t : "");
 }
 
 int
 store_schema_latest(void)
 {
-	return (int)store_migration_count;
+	/* Both engines carry the same versions (the Makefile checks). */
+	return (int)store_migration_count_sqlite;
 }
 
 int
 store_schema_version(struct store *s)
 {
-	sqlite3_stmt *stmt = NULL;
-	int version = -1;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return version;
+	return s->eng->schema_version(s);
 }
 
 /* Applies migrations from the store's version up to target, each in its own
- * transaction together with its user_version bump, so a crash between two
- * leaves a consistent, resumable store. */
+ * transaction together with its version bump, so a crash between two
+ * leaves a consistent, resumable store.  The version is read inside the
+ * transaction, under the store's writer lock: two processes opening a
+ * PostgreSQL store at once apply each migration once. */
 static int
 migrate(struct store *s, int target)
 {
-	char bump[64];
 	int version = store_schema_version(s), rc;
 
-	if (version < 0)
-		return store_fail(s, BURROW_ERR_IO, "cannot read schema version");
-	if (version > (int)store_migration_count)
-		return store_fail(s, BURROW_ERR_SCHEMA,
-		    "store schema version %d is newer than this program's %zu",
-		    version, store_migration_count);
-	for (; version < target; version++) {
+	if (version >= 0 && version >= target && version <= store_schema_latest())
+		return BURROW_OK;   /* the common case takes no writer lock */
+	for (;;) {
 		if ((rc = store_begin(s)) != BURROW_OK)
 			return rc;
-		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", version + 1);
-		rc = store_exec(s, store_migrations[version]);
-		if (rc == BURROW_OK)
-			rc = store_exec(s, bump);
+		if ((version = store_schema_version(s)) < 0)
+			rc = store_fail(s, BURROW_ERR_IO, "cannot read schema version");
+		else if (version > store_schema_latest())
+			rc = store_fail(s, BURROW_ERR_SCHEMA,
+			    "store schema version %d is newer than this program's %d",
+			    version, store_schema_latest());
+		if (rc != BURROW_OK || version >= target) {
+			store_rollback(s);
+			return rc;
+		}
+		rc = store_exec(s, s->eng->migrations[version]);
+		if (rc == BURROW_OK && (rc = s->eng->set_schema_version(s, version + 1)) != BURROW_OK)
+			rc = store_sql_error(s, rc, "record schema version");
 		if ((rc = store_end(s, rc)) != BURROW_OK)
 			return rc;
 	}
-	return BURROW_OK;
-}
-
-static int
-configure(struct store *s)
-{
-	int rc;
-
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if ((rc = store_exec(s, "PRAGMA foreign_keys = ON")) != BURROW_OK)
-		return rc;
-	if (s->readonly)
-		return BURROW_OK;
-	/* WAL lets readers run beside the one writer; NORMAL sync in WAL mode
-	 * still survives a process crash (only power loss can drop the tail). */
-	if ((rc = store_exec(s, "PRAGMA journal_mode = WAL")) != BURROW_OK)
-		return rc;
-	return store_exec(s, "PRAGMA synchronous = NORMAL");
 }
 
 /* The store holds private keys (ACME account and certificate keys,
@@ -342,62 +359,83 @@ store_make_private(const char *path, int *changed, unsigned *was)
 	return BURROW_OK;
 }
 
+/* The file of a SQLite store: made owner-only if new, reported if exposed. */
 static int
-open_at(const char *path, int flags, int target, struct store **out,
+prepare_file(const char *path, int flags, char *errmsg, size_t errsz)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) == 0) {
+		warn_if_exposed(path);
+		return BURROW_OK;
+	}
+	if (!(flags & STORE_CREATE)) {
+		if (errmsg != NULL)
+			snprintf(errmsg, errsz, "no store at %s (run 'burrow init' first)", path);
+		return BURROW_ERR_NOTFOUND;
+	}
+	if ((rc = create_private(path)) != BURROW_OK && errmsg != NULL)
+		snprintf(errmsg, errsz, "cannot create %s: %s", path, strerror(errno));
+	return rc;
+}
+
+/* A reader does not migrate: the store must already be this version. */
+static int
+check_version(struct store *s)
+{
+	int version = store_schema_version(s), latest = store_schema_latest();
+
+	if (version > latest)
+		return store_fail(s, BURROW_ERR_SCHEMA,
+		    "store schema version %d is newer than this program's %d", version, latest);
+	if (version < latest)
+		return store_fail(s, BURROW_ERR_SCHEMA,
+		    "store schema version %d is older than %d: run 'burrow init'", version, latest);
+	return BURROW_OK;
+}
+
+/* How errors name the store: a connection string may hold a password. */
+static const char *
+display_name(const struct store *s, const char *target)
+{
+	return s->eng == &db_engine_sqlite ? target : "PostgreSQL store";
+}
+
+static int
+open_at(const char *target, int flags, int target_version, struct store **out,
         char *errmsg, size_t errsz)
 {
+	const struct db_engine *eng = db_engine_for(target);
 	struct store *s;
-	struct stat st;
-	int oflags, rc;
+	int rc;
 
 	*out = NULL;
-	if (stat(path, &st) != 0) {
-		if (!(flags & STORE_CREATE)) {
-			if (errmsg != NULL)
-				snprintf(errmsg, errsz, "no store at %s (run 'burrow init' first)", path);
-			return BURROW_ERR_NOTFOUND;
-		}
-		if ((rc = create_private(path)) != BURROW_OK) {
-			if (errmsg != NULL)
-				snprintf(errmsg, errsz, "cannot create %s: %s", path, strerror(errno));
-			return rc;
-		}
-	} else {
-		warn_if_exposed(path);
+	if (strlen(target) >= STORE_TARGET_MAX) {
+		if (errmsg != NULL)
+			snprintf(errmsg, errsz, "store name too long");
+		return BURROW_ERR_INVALID;
 	}
+	if (eng == &db_engine_sqlite &&
+	    (rc = prepare_file(target, flags, errmsg, errsz)) != BURROW_OK)
+		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return BURROW_ERR_NOMEM;
+	s->eng = eng;
 	s->readonly = (flags & STORE_READONLY) != 0;
-	oflags = SQLITE_OPEN_NOMUTEX |
-	    (s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	    ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
-	if (rc != SQLITE_OK) {
-		rc = store_sql_error(s, rc, path);
+	snprintf(s->target, sizeof(s->target), "%s", target);
+	if ((rc = eng->open(s, target, flags)) != BURROW_OK) {
+		store_sql_error(s, rc, "open");
 		goto fail;
 	}
-	if ((rc = configure(s)) != BURROW_OK)
-		goto fail;
-	if (s->readonly) {
-		int version = store_schema_version(s);
-		if (version > (int)store_migration_count)
-			rc = store_fail(s, BURROW_ERR_SCHEMA,
-			    "store schema version %d is newer than this program's %zu",
-			    version, store_migration_count);
-		else if (version < (int)store_migration_count)
-			rc = store_fail(s, BURROW_ERR_SCHEMA,
-			    "store schema version %d is older than %zu: run 'burrow init'",
-			    version, store_migration_count);
-	} else {
-		rc = migrate(s, target);
-	}
+	rc = s->readonly ? check_version(s) : migrate(s, target_version);
 	if (rc != BURROW_OK)
 		goto fail;
 	*out = s;
 	return BURROW_OK;
 fail:
 	if (errmsg != NULL)
-		snprintf(errmsg, errsz, "%s: %s", path, s->errmsg);
+		snprintf(errmsg, errsz, "%s: %s", display_name(s, target), s->errmsg);
 	store_close(s);
 	return rc;
 }
@@ -405,13 +443,13 @@ fail:
 int
 store_open(const char *path, int flags, struct store **out, char *errmsg, size_t errsz)
 {
-	return open_at(path, flags, (int)store_migration_count, out, errmsg, errsz);
+	return open_at(path, flags, store_schema_latest(), out, errmsg, errsz);
 }
 
 int
 store_open_at_version(const char *path, int version, struct store **out)
 {
-	if (version < 0 || version > (int)store_migration_count)
+	if (version < 0 || version > store_schema_latest())
 		return BURROW_ERR_INVALID;
 	return open_at(path, STORE_CREATE, version, out, NULL, 0);
 }
@@ -424,7 +462,8 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nstmts; i++)
-		sqlite3_finalize(s->stmts[i].stmt);
-	sqlite3_close(s->db);
+		s->eng->finalize(s->stmts[i].stmt);
+	if (s->conn != NULL)
+		s->eng->close(s);
 	free(s);
 }

@@ -17,7 +17,7 @@
 #define TSIG_SECRET_BYTES 32
 
 static void
-tsig_from_row(sqlite3_stmt *stmt, struct store_tsig *k)
+tsig_from_row(struct db_stmt *stmt, struct store_tsig *k)
 {
 	store_column_text(stmt, 0, k->name, sizeof(k->name));
 	store_column_text(stmt, 1, k->algorithm, sizeof(k->algorithm));
@@ -49,7 +49,7 @@ store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
 	    "INSERT INTO tsig_keys(name, algorithm, secret, created_at) VALUES (?, ?, ?, ?)";
 	unsigned char raw[TSIG_SECRET_BYTES];
 	struct store_tsig k;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	memset(&k, 0, sizeof(k));
@@ -63,12 +63,12 @@ store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
 	OPENSSL_cleanse(raw, sizeof(raw));
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, k.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, k.algorithm, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, k.secret, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	db_bind_text(stmt, 1, k.name);
+	db_bind_text(stmt, 2, k.algorithm);
+	db_bind_text(stmt, 3, k.secret);
+	db_bind_int64(stmt, 4, (int64_t)time(NULL));
 	if ((rc = store_step_done(s, stmt, "insert TSIG key")) != BURROW_OK)
-		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
+		return rc == BURROW_ERR_EXISTS
 		    ? store_fail(s, BURROW_ERR_EXISTS, "TSIG key %s already exists", k.name)
 		    : rc;
 	if (out != NULL)
@@ -82,21 +82,21 @@ store_tsig_get(struct store *s, const char *name, struct store_tsig *out)
 {
 	static const char sql[] =
 	    "SELECT name, algorithm, secret FROM tsig_keys WHERE name = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, name);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		tsig_from_row(stmt, out);
 		rc = BURROW_OK;
 	} else {
-		rc = rc == SQLITE_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name)
+		rc = rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name)
 		    : store_sql_error(s, rc, "read TSIG key");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -107,23 +107,23 @@ key_in_use(struct store *s, const char *name, int *used)
 {
 	static const char sql[] =
 	    "SELECT count(*) FROM secondaries WHERE key_name = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	*used = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? BURROW_OK : store_sql_error(s, rc, "read secondaries");
+	db_bind_text(stmt, 1, name);
+	rc = db_step(stmt);
+	*used = rc == DB_ROW ? db_column_int(stmt, 0) : 0;
+	db_reset(stmt);
+	return rc == DB_ROW ? BURROW_OK : store_sql_error(s, rc, "read secondaries");
 }
 
 int
 store_tsig_remove(struct store *s, const char *name)
 {
 	static const char sql[] = "DELETE FROM tsig_keys WHERE name = lower(?)";
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, used = 0;
 
 	if ((rc = store_begin(s)) != BURROW_OK)
@@ -139,7 +139,7 @@ store_tsig_remove(struct store *s, const char *name)
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, name);
 	rc = store_change_one(s, stmt, "delete TSIG key", "no TSIG key %s", name);
 out:
 	return store_end(s, rc);
@@ -151,7 +151,7 @@ struct tsig_walk {
 };
 
 static int
-tsig_row(sqlite3_stmt *stmt, void *arg)
+tsig_row(struct db_stmt *stmt, void *arg)
 {
 	const struct tsig_walk *w = arg;
 	struct store_tsig k;
@@ -164,7 +164,7 @@ int
 store_tsig_list(struct store *s, store_tsig_cb cb, void *ctx)
 {
 	static const char sql[] = "SELECT name, algorithm, secret FROM tsig_keys ORDER BY name";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct tsig_walk w = { cb, ctx };
 
 	if (stmt == NULL)

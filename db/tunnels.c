@@ -45,42 +45,42 @@ store_tunnel_kind_parse(const char *name, enum store_tunnel_kind *kind)
 	"t.created_at, t.expires_at"
 
 static void
-tunnel_from_row(sqlite3_stmt *stmt, struct store_tunnel *t)
+tunnel_from_row(struct db_stmt *stmt, struct store_tunnel *t)
 {
 	char kind[8];
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(stmt, 0);
+	t->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, t->hostname, sizeof(t->hostname));
-	t->zone_id = sqlite3_column_int64(stmt, 2);
+	t->zone_id = db_column_int64(stmt, 2);
 	store_column_text(stmt, 3, t->zone, sizeof(t->zone));
 	store_column_text(stmt, 4, t->target_host, sizeof(t->target_host));
-	t->target_port = (uint16_t)sqlite3_column_int(stmt, 5);
+	t->target_port = (uint16_t)db_column_int(stmt, 5);
 	store_column_text(stmt, 6, kind, sizeof(kind));
 	if (store_tunnel_kind_parse(kind, &t->kind) != BURROW_OK)
 		t->kind = STORE_TUNNEL_TLS;
-	t->public_port = (uint16_t)sqlite3_column_int(stmt, 7);
-	t->connect_token = sqlite3_column_int(stmt, 8);
+	t->public_port = (uint16_t)db_column_int(stmt, 7);
+	t->connect_token = db_column_int(stmt, 8);
 	store_column_text(stmt, 9, t->workspace, sizeof(t->workspace));
-	t->created_at = sqlite3_column_int64(stmt, 10);
-	t->expires_at = sqlite3_column_int64(stmt, 11);
+	t->created_at = db_column_int64(stmt, 10);
+	t->expires_at = db_column_int64(stmt, 11);
 }
 
 static int
 port_taken(struct store *s, unsigned port, int *taken)
 {
 	static const char sql[] = "SELECT 1 FROM tunnels WHERE public_port = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int(stmt, 1, (int)port);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_int64(stmt, 1, (int)port);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, "check port");
-	*taken = rc == SQLITE_ROW;
+	*taken = rc == DB_ROW;
 	return BURROW_OK;
 }
 
@@ -147,7 +147,7 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	    "public_port, connect_token, workspace, created_at, expires_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	char label[NAMES_LABEL_LEN + 1];
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	*collided = 0;
@@ -157,25 +157,24 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 		return store_fail(s, BURROW_ERR_INVALID, "zone name too long for a tunnel");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, z->id);
-	sqlite3_bind_text(stmt, 3, spec->target_host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 4, spec->target_port);
-	sqlite3_bind_text(stmt, 5, kind_names[spec->kind], -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hostname);
+	db_bind_int64(stmt, 2, z->id);
+	db_bind_text(stmt, 3, spec->target_host);
+	db_bind_int64(stmt, 4, spec->target_port);
+	db_bind_text(stmt, 5, kind_names[spec->kind]);
 	if (spec->kind == STORE_TUNNEL_TCP)
-		sqlite3_bind_int(stmt, 6, port);
+		db_bind_int64(stmt, 6, port);
 	else
-		sqlite3_bind_null(stmt, 6);
-	sqlite3_bind_int(stmt, 7, spec->connect_token ? 1 : 0);
-	sqlite3_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 9, (int64_t)time(NULL));
-	sqlite3_bind_int64(stmt, 10, spec->expires_at);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
+		db_bind_null(stmt, 6);
+	db_bind_int64(stmt, 7, spec->connect_token ? 1 : 0);
+	db_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "");
+	db_bind_int64(stmt, 9, (int64_t)time(NULL));
+	db_bind_int64(stmt, 10, spec->expires_at);
+	rc = db_step(stmt);
+	db_reset(stmt);
+	if (rc == DB_DONE)
 		return BURROW_OK;
-	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+	if (rc == BURROW_ERR_EXISTS) {
 		*collided = 1;
 		return BURROW_OK;
 	}
@@ -237,22 +236,22 @@ store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE t.hostname = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, hostname);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		tunnel_from_row(stmt, out);
 		rc = BURROW_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname);
 	} else {
 		rc = store_sql_error(s, rc, "read tunnel");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -260,11 +259,11 @@ int
 store_tunnel_remove(struct store *s, const char *hostname)
 {
 	static const char sql[] = "DELETE FROM tunnels WHERE hostname = lower(?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, hostname, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, hostname);
 	return store_change_one(s, stmt, "write", "no tunnel %s", hostname);
 }
 
@@ -274,7 +273,7 @@ struct tunnel_walk {
 };
 
 static int
-tunnel_row(sqlite3_stmt *stmt, void *arg)
+tunnel_row(struct db_stmt *stmt, void *arg)
 {
 	const struct tunnel_walk *w = arg;
 	struct store_tunnel t;
@@ -289,11 +288,11 @@ store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ct
 	static const char sql[] =
 	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
 	    "WHERE ?1 = 0 OR t.zone_id = ?1 ORDER BY t.id";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct tunnel_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
+	db_bind_int64(stmt, 1, zone_id);
 	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
 }

@@ -43,6 +43,11 @@ struct store_watch {
 	struct event *io_ev, *soon_ev, *poll_ev;
 	int64_t last_us;            /* monotonic time of the last read */
 	int step;                   /* rechecks done since the last news */
+	/* PostgreSQL: the LISTEN connection instead of inotify. */
+	struct store *s;
+	void *listen;
+	struct event *listen_ev, *retry_ev;
+	int retry_ms;               /* the next reconnection's delay */
 };
 
 static int64_t
@@ -249,24 +254,150 @@ fail:
 	return rc;
 }
 
+/* Reconnection delays after a lost LISTEN connection: 100 ms doubling to
+ * 5 s, so a restarting server is not hammered; the poll keeps reading the
+ * log (the store's own connection reconnects by itself) meanwhile. */
+#define LISTEN_RETRY_FIRST_MS 100
+#define LISTEN_RETRY_MAX_MS 5000
+
+static void listen_start(struct store_watch *w);
+
+static void
+listen_stop(struct store_watch *w)
+{
+	if (w->listen_ev != NULL)
+		event_free(w->listen_ev);
+	w->listen_ev = NULL;
+	if (w->listen != NULL)
+		w->s->eng->listen_close(w->listen);
+	w->listen = NULL;
+}
+
+static void
+listen_retry_later(struct store_watch *w)
+{
+	struct timeval tv = { w->retry_ms / 1000, (w->retry_ms % 1000) * 1000 };
+
+	evtimer_add(w->retry_ev, &tv);
+	w->retry_ms = w->retry_ms * 2 > LISTEN_RETRY_MAX_MS ? LISTEN_RETRY_MAX_MS : w->retry_ms * 2;
+}
+
+/* A notification (sent at commit, so the change is visible): read the log,
+ * at most once per gap as for inotify.  A lost connection is re-made
+ * later, and the read after it catches up by sequence. */
+static void
+listen_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_watch *w = arg;
+	int64_t since = now_us() - w->last_us, gap = (int64_t)STORE_WATCH_GAP_MS * 1000;
+	int rc = w->s->eng->listen_drain(w->listen);
+
+	(void)fd;
+	(void)what;
+	if (rc < 0) {
+		log_warn("store notifications lost: reconnecting; changes are read every %d ms "
+		    "meanwhile", w->poll_ms);
+		listen_stop(w);
+		listen_retry_later(w);
+		read_log(w);
+		return;
+	}
+	if (rc == 0)
+		return;
+	w->step = WATCH_RECHECKS;   /* visible at once: no rechecks needed */
+	if (since >= gap)
+		read_log(w);
+	else
+		arm(w, gap - since);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listen_start(arg);
+}
+
+static void
+listen_start(struct store_watch *w)
+{
+	int fd = -1;
+
+	if ((w->listen = w->s->eng->listen_open(w->s, &fd)) == NULL) {
+		listen_retry_later(w);
+		return;
+	}
+	if ((w->listen_ev = event_new(w->base, fd, EV_READ | EV_PERSIST, listen_cb, w)) == NULL ||
+	    event_add(w->listen_ev, NULL) != 0) {
+		listen_stop(w);
+		listen_retry_later(w);
+		return;
+	}
+	if (w->retry_ms > LISTEN_RETRY_FIRST_MS)
+		log_info("store notifications back");
+	w->retry_ms = LISTEN_RETRY_FIRST_MS;
+	arm(w, 0);   /* what was written while we were not listening */
+}
+
+/* store_watch_new() for a store whose engine notifies (PostgreSQL). */
+static int
+watch_listen(struct event_base *base, struct store *s, int poll_ms, store_watch_fn fn,
+             void *ctx, struct store_watch **out)
+{
+	struct store_watch *w;
+	struct timeval tv = { poll_ms / 1000, (poll_ms % 1000) * 1000 };
+
+	*out = NULL;
+	if (base == NULL || fn == NULL || poll_ms < 1)
+		return BURROW_ERR_INVALID;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return BURROW_ERR_NOMEM;
+	w->base = base;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->poll_ms = poll_ms;
+	w->fd = -1;
+	w->step = WATCH_RECHECKS;
+	w->s = s;
+	w->retry_ms = LISTEN_RETRY_FIRST_MS;
+	w->soon_ev = evtimer_new(base, timer_cb, w);
+	w->poll_ev = event_new(base, -1, EV_PERSIST, timer_cb, w);
+	w->retry_ev = evtimer_new(base, retry_cb, w);
+	if (w->soon_ev == NULL || w->poll_ev == NULL || w->retry_ev == NULL ||
+	    event_add(w->poll_ev, &tv) != 0) {
+		store_watch_free(w);
+		return BURROW_ERR_NOMEM;
+	}
+	event_priority_set(w->soon_ev, 0);
+	listen_start(w);
+	if (w->listen == NULL)
+		log_warn("store notifications unavailable: changes are read every %d ms "
+		    "until they are", poll_ms);
+	arm(w, 0);
+	*out = w;
+	return BURROW_OK;
+}
+
 int
 store_watch_new(struct event_base *base, struct store *s, int poll_ms, store_watch_fn fn,
                 void *ctx, struct store_watch **out)
 {
-	/* The file SQLite itself opened, whatever path the caller gave. */
-	const char *path = s != NULL ? sqlite3_db_filename(s->db, "main") : NULL;
-
-	if (path == NULL || *path == '\0') {
-		*out = NULL;
+	*out = NULL;
+	if (s == NULL)
 		return BURROW_ERR_INVALID;
-	}
-	return watch_path(base, path, poll_ms, fn, ctx, out);
+	if (s->eng->listen_open != NULL)
+		return watch_listen(base, s, poll_ms, fn, ctx, out);
+	/* An in-memory SQLite store has no file another process could write. */
+	if (s->target[0] == '\0' || strcmp(s->target, ":memory:") == 0)
+		return BURROW_ERR_INVALID;
+	return watch_path(base, s->target, poll_ms, fn, ctx, out);
 }
 
 int
 store_watch_active(const struct store_watch *w)
 {
-	return w != NULL && w->fd >= 0;
+	return w != NULL && (w->fd >= 0 || w->listen != NULL);
 }
 
 void
@@ -275,6 +406,10 @@ store_watch_free(struct store_watch *w)
 	if (w == NULL)
 		return;
 	stop_watching(w);
+	if (w->s != NULL)
+		listen_stop(w);
+	if (w->retry_ev != NULL)
+		event_free(w->retry_ev);
 	if (w->soon_ev != NULL)
 		event_free(w->soon_ev);
 	if (w->poll_ev != NULL)

@@ -12,46 +12,46 @@
 static const char *const zone_kind_names[] = { "base", "custom" };
 
 void
-store_zone_from_row(sqlite3_stmt *stmt, struct store_zone *z)
+store_zone_from_row(struct db_stmt *stmt, struct store_zone *z)
 {
 	char kind[16];
 
 	memset(z, 0, sizeof(*z));
-	z->id = sqlite3_column_int64(stmt, 0);
+	z->id = db_column_int64(stmt, 0);
 	store_column_text(stmt, 1, z->name, sizeof(z->name));
 	store_column_text(stmt, 2, kind, sizeof(kind));
 	z->kind = strcmp(kind, "base") == 0 ? STORE_ZONE_BASE : STORE_ZONE_CUSTOM;
 	store_column_text(stmt, 3, z->workspace, sizeof(z->workspace));
 	store_column_text(stmt, 4, z->state, sizeof(z->state));
 	store_column_text(stmt, 5, z->reason, sizeof(z->reason));
-	z->checked_at = sqlite3_column_int64(stmt, 6);
-	z->ttl = (uint32_t)sqlite3_column_int64(stmt, 7);
+	z->checked_at = db_column_int64(stmt, 6);
+	z->ttl = (uint32_t)db_column_int64(stmt, 7);
 	store_column_text(stmt, 8, z->soa_mname, sizeof(z->soa_mname));
 	store_column_text(stmt, 9, z->soa_rname, sizeof(z->soa_rname));
-	z->soa_refresh = (uint32_t)sqlite3_column_int64(stmt, 10);
-	z->soa_retry = (uint32_t)sqlite3_column_int64(stmt, 11);
-	z->soa_expire = (uint32_t)sqlite3_column_int64(stmt, 12);
-	z->soa_minimum = (uint32_t)sqlite3_column_int64(stmt, 13);
-	z->created_at = sqlite3_column_int64(stmt, 14);
+	z->soa_refresh = (uint32_t)db_column_int64(stmt, 10);
+	z->soa_retry = (uint32_t)db_column_int64(stmt, 11);
+	z->soa_expire = (uint32_t)db_column_int64(stmt, 12);
+	z->soa_minimum = (uint32_t)db_column_int64(stmt, 13);
+	z->created_at = db_column_int64(stmt, 14);
 	/* RFC 1982 serial arithmetic wraps, so the low 32 bits suffice. */
-	z->serial = (uint32_t)sqlite3_column_int64(stmt, 15);
+	z->serial = (uint32_t)db_column_int64(stmt, 15);
 }
 
 /* Steps a SELECT of one zone row into out. */
 static int
-zone_one(struct store *s, sqlite3_stmt *stmt, struct store_zone *out, const char *what)
+zone_one(struct store *s, struct db_stmt *stmt, struct store_zone *out, const char *what)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = db_step(stmt);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		store_zone_from_row(stmt, out);
 		rc = BURROW_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no zone %s", what);
 	} else {
 		rc = store_sql_error(s, rc, "read zone");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -60,11 +60,11 @@ store_zone_get(struct store *s, const char *name, struct store_zone *out)
 {
 	static const char sql[] =
 	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z WHERE z.name = ?";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, name);
 	return zone_one(s, stmt, out, name);
 }
 
@@ -73,7 +73,7 @@ store_zone_base(struct store *s, struct store_zone *out)
 {
 	static const char sql[] =
 	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z WHERE z.kind = 'base'";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
@@ -86,13 +86,14 @@ store_zone_for_name(struct store *s, const char *name, struct store_zone *out)
 	/* The longest zone name that is a suffix of name on a label boundary. */
 	static const char sql[] =
 	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z "
-	    "WHERE ?1 = z.name OR substr(?1, -length(z.name) - 1) = '.' || z.name "
+	    "WHERE ?1 = z.name OR (length(?1) > length(z.name) AND "
+	    "substr(?1, length(?1) - length(z.name)) = '.' || z.name) "
 	    "ORDER BY length(z.name) DESC LIMIT 1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, name);
 	return zone_one(s, stmt, out, name);
 }
 
@@ -102,7 +103,7 @@ struct zone_walk {
 };
 
 static int
-zone_row(sqlite3_stmt *stmt, void *arg)
+zone_row(struct db_stmt *stmt, void *arg)
 {
 	const struct zone_walk *w = arg;
 	struct store_zone z;
@@ -116,7 +117,7 @@ store_zone_list(struct store *s, store_zone_cb cb, void *ctx)
 {
 	static const char sql[] =
 	    "SELECT " STORE_ZONE_COLUMNS " FROM zones z ORDER BY z.name";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct zone_walk w = { cb, ctx };
 
 	if (stmt == NULL)
@@ -130,7 +131,7 @@ struct name_walk {
 };
 
 static int
-name_row(sqlite3_stmt *stmt, void *arg)
+name_row(struct db_stmt *stmt, void *arg)
 {
 	const struct name_walk *w = arg;
 	char host[NAMES_MAX + 1];
@@ -144,12 +145,12 @@ store_zone_ns_list(struct store *s, int64_t zone_id, store_name_cb cb, void *ctx
 {
 	static const char sql[] =
 	    "SELECT host FROM zone_ns WHERE zone_id = ? ORDER BY position, host";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	struct name_walk w = { cb, ctx };
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_int64(stmt, 1, zone_id);
+	db_bind_int64(stmt, 1, zone_id);
 	return store_each_row(s, stmt, name_row, &w, "list NS");
 }
 
@@ -160,8 +161,8 @@ insert_zone(struct store *s, const char *name, enum store_zone_kind kind,
 {
 	static const char sql[] =
 	    "INSERT INTO zones(name, kind, workspace, state, soa_mname, soa_rname, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	char rname[NAMES_MAX + 1];
 	int rc;
 
@@ -170,17 +171,16 @@ insert_zone(struct store *s, const char *name, enum store_zone_kind kind,
 	/* hostmaster.<zone>, shortened if the zone name is already long. */
 	if ((size_t)snprintf(rname, sizeof(rname), "hostmaster.%s", name) >= sizeof(rname))
 		snprintf(rname, sizeof(rname), "%s", name);
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, zone_kind_names[kind], -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, workspace != NULL ? workspace : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, mname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, rname, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 7, (int64_t)time(NULL));
-	if ((rc = store_step_done(s, stmt, "insert zone")) != BURROW_OK)
-		return sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE
+	db_bind_text(stmt, 1, name);
+	db_bind_text(stmt, 2, zone_kind_names[kind]);
+	db_bind_text(stmt, 3, workspace != NULL ? workspace : "");
+	db_bind_text(stmt, 4, state);
+	db_bind_text(stmt, 5, mname);
+	db_bind_text(stmt, 6, rname);
+	db_bind_int64(stmt, 7, (int64_t)time(NULL));
+	if ((rc = store_step_id(s, stmt, "insert zone", id)) != BURROW_OK)
+		return rc == BURROW_ERR_EXISTS
 		    ? store_fail(s, BURROW_ERR_EXISTS, "zone %s already exists", name) : rc;
-	*id = sqlite3_last_insert_rowid(s->db);
 	return BURROW_OK;
 }
 
@@ -189,7 +189,7 @@ insert_ns(struct store *s, int64_t zone_id, int position, const char *host)
 {
 	static const char sql[] =
 	    "INSERT INTO zone_ns(zone_id, position, host) VALUES (?, ?, ?)";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 	char canon[NAMES_MAX + 1];
 	int rc;
 
@@ -197,11 +197,11 @@ insert_ns(struct store *s, int64_t zone_id, int position, const char *host)
 		return BURROW_ERR_IO;
 	if (names_canonical(host, 0, canon) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "invalid NS host name '%s'", host);
-	sqlite3_bind_int64(stmt, 1, zone_id);
-	sqlite3_bind_int(stmt, 2, position);
-	sqlite3_bind_text(stmt, 3, canon, -1, SQLITE_TRANSIENT);
+	db_bind_int64(stmt, 1, zone_id);
+	db_bind_int64(stmt, 2, position);
+	db_bind_text(stmt, 3, canon);
 	if ((rc = store_step_done(s, stmt, "insert NS")) != BURROW_OK &&
-	    sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+	    rc == BURROW_ERR_EXISTS)
 		rc = store_fail(s, BURROW_ERR_INVALID, "NS host %s listed twice", canon);
 	return rc;
 }
@@ -282,25 +282,26 @@ check_overlap(struct store *s, const char *name)
 {
 	static const char sql[] =
 	    "SELECT name FROM zones WHERE name = ?1 "
-	    "OR substr(?1, -length(name) - 1) = '.' || name "
-	    "OR substr(name, -length(?1) - 1) = '.' || ?1 LIMIT 1";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	    "OR (length(?1) > length(name) AND substr(?1, length(?1) - length(name)) = '.' || name) "
+	    "OR (length(name) > length(?1) AND substr(name, length(name) - length(?1)) = '.' || ?1) "
+	    "LIMIT 1";
+	struct db_stmt *stmt = store_stmt(s, sql);
 	char other[NAMES_MAX + 1];
 	int rc;
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(stmt, 1, name);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
 		store_column_text(stmt, 0, other, sizeof(other));
 		rc = strcmp(other, name) == 0
 		    ? store_fail(s, BURROW_ERR_EXISTS, "domain %s is already registered", name)
 		    : store_fail(s, BURROW_ERR_REFUSED, "domain %s overlaps zone %s", name, other);
 	} else {
-		rc = rc == SQLITE_DONE ? BURROW_OK : store_sql_error(s, rc, "check overlap");
+		rc = rc == DB_DONE ? BURROW_OK : store_sql_error(s, rc, "check overlap");
 	}
-	sqlite3_reset(stmt);
+	db_reset(stmt);
 	return rc;
 }
 
@@ -328,7 +329,7 @@ domain_add_locked(struct store *s, const char *name, const char *workspace)
 	    "UPDATE zones SET soa_mname = ? WHERE id = ?";
 	struct store_zone base;
 	struct ns_copy copy = { s, 0, 0, "" };
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc;
 
 	if ((rc = store_zone_base(s, &base)) != BURROW_OK)
@@ -343,8 +344,8 @@ domain_add_locked(struct store *s, const char *name, const char *workspace)
 		return rc;
 	if ((stmt = store_stmt(s, sql_mname)) == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, copy.first, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, copy.zone_id);
+	db_bind_text(stmt, 1, copy.first);
+	db_bind_int64(stmt, 2, copy.zone_id);
 	return store_step_done(s, stmt, "set SOA MNAME");
 }
 
@@ -373,7 +374,7 @@ store_domain_remove(struct store *s, const char *name)
 	    "SELECT count(*) FROM tunnels WHERE zone_id = ?";
 	static const char sql_del[] = "DELETE FROM zones WHERE id = ?";
 	struct store_zone z;
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 	int rc, tunnels;
 
 	if ((rc = store_begin(s)) != BURROW_OK)
@@ -388,9 +389,9 @@ store_domain_remove(struct store *s, const char *name)
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, z.id);
-	tunnels = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
-	sqlite3_reset(stmt);
+	db_bind_int64(stmt, 1, z.id);
+	tunnels = db_step(stmt) == DB_ROW ? db_column_int(stmt, 0) : -1;
+	db_reset(stmt);
 	if (tunnels != 0) {
 		rc = store_fail(s, BURROW_ERR_REFUSED,
 		    "domain %s still has %d tunnel(s); remove them first", name, tunnels);
@@ -400,7 +401,7 @@ store_domain_remove(struct store *s, const char *name)
 		rc = BURROW_ERR_IO;
 		goto out;
 	}
-	sqlite3_bind_int64(stmt, 1, z.id);
+	db_bind_int64(stmt, 1, z.id);
 	rc = store_step_done(s, stmt, "delete domain");
 out:
 	return store_end(s, rc);
@@ -413,13 +414,13 @@ store_domain_set_state(struct store *s, const char *name, const char *state,
 	static const char sql[] =
 	    "UPDATE zones SET state = ?, reason = ?, checked_at = ? "
 	    "WHERE name = ? AND kind = 'custom'";
-	sqlite3_stmt *stmt = store_stmt(s, sql);
+	struct db_stmt *stmt = store_stmt(s, sql);
 
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
-	sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, reason != NULL ? reason : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
-	sqlite3_bind_text(stmt, 4, name, -1, SQLITE_STATIC);
+	db_bind_text(stmt, 1, state);
+	db_bind_text(stmt, 2, reason != NULL ? reason : "");
+	db_bind_int64(stmt, 3, (int64_t)time(NULL));
+	db_bind_text(stmt, 4, name);
 	return store_change_one(s, stmt, "write", "no domain %s", name);
 }
