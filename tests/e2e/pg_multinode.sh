@@ -166,10 +166,12 @@ sed -n '4,$p' "$T_DIR/fifty" >"$T_DIR/kept"
 ok "  and every tunnel from before" each_present "$T_DIR/kept" dns1 edge1
 ok "  all four agree on the new ones" each_present "$T_DIR/during" $ALL
 
-# ---- a transaction that commits after a later change was read ----
-# A writer on another machine inserts a tunnel and is slow to commit; a
-# second writer's tunnel commits (a later sequence number) and is read
-# first.  When the slow one commits, readers must not skip it.
+# ---- a transaction that commits after a later one began ----
+# A writer (psql, as on another machine) inserts a tunnel and is slow to
+# commit; the CLI creates another meanwhile.  Either the store makes the
+# second writer wait (writers serialized), or it commits first with a later
+# sequence number and is read first: then, when the slow one commits, the
+# readers must not skip its lower sequence.  Both ways, nothing is missed.
 SLOW=slowwriter0001.$ZONE
 mkfifo "$T_DIR/slow.in"
 start slow env PGAPPNAME=slow-writer "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$T_STORE" \
@@ -184,15 +186,26 @@ in_tx() {
 		WHERE application_name = 'slow-writer' AND state = 'idle in transaction'")" = 1 ]
 }
 ok "a slow writer holds an uncommitted tunnel insert" wait_for 30 in_tx
-FAST=$(tunnel tls "127.0.0.1:$BACK")
-ok "a tunnel created after it, committed first, answers at all four" wait_for 30 present "$FAST" $ALL
+start fast sh -c "'$B' tunnel create --target 127.0.0.1:$BACK --json | jq -r .hostname >'$T_DIR/fast.name'"
+FAST_PID=$LAST_PID
+early=""
+if wait_for 5 sh -c "! kill -0 $FAST_PID"; then
+	echo "# the CLI's create committed before the slow writer's"
+	wait_for 30 present "$(cat "$T_DIR/fast.name")" $ALL || early="not visible at all four"
+else
+	echo "# the CLI's create waits for the slow writer (writers serialized)"
+fi
+same "  a create that committed first is visible at all four" "" "$early"
 ok "  the uncommitted one nowhere" absent "$SLOW" $ALL
 echo "COMMIT;" >&"$slow_fd"
 exec {slow_fd}>&-
 wait "$SLOW_PID"
 same "the slow writer commits" 0 "$?"
-ok "  its tunnel answers at all four (not skipped by its lower sequence)" \
-	wait_for 30 present "$SLOW" $ALL
+wait "$FAST_PID"
+same "  the CLI's create succeeds" 0 "$?"
+FAST=$(cat "$T_DIR/fast.name")
+both_present() { [ -n "$FAST" ] && present "$SLOW" $ALL && present "$FAST" $ALL; }
+ok "  both tunnels answer at all four (the lower sequence not skipped)" wait_for 30 both_present
 
 # ---- readers lose their connections ----
 cut() {
@@ -251,8 +264,10 @@ no_secret() {
 ok "the database password is in no log and no command line" no_secret
 pids="$PID_dns1 $PID_dns2 $PID_edge1 $PID_edge2"
 for p in $pids; do stop "$p"; done
-kids=$(ps -o pid= --ppid "$PG_PID")
+pg_procs="$PG_PID $(ps -o pid= --ppid "$PG_PID" | xargs)"
 pg_cluster_stop
-ok "cluster stopped by PID: no postgres process of it left" sh -c \
-	"for p in $PG_PID $kids; do ! kill -0 \$p 2>/dev/null || exit 1; done"
+none_left() {
+	for _p in $pg_procs; do ! kill -0 "$_p" 2>/dev/null || return 1; done
+}
+ok "cluster stopped by PID: none of its $(echo $pg_procs | wc -w) processes left" none_left
 done_testing
