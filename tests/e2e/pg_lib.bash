@@ -89,6 +89,9 @@ pg_conninfo() {
 pg_cluster_stop() {
 	if [ -n "$PG_PID" ]; then
 		_kids=$(ps -o pid= --ppid "$PG_PID" 2>/dev/null)
+		# A suite may have frozen it (SIGSTOP) to play a stalled server.
+		# shellcheck disable=SC2086
+		kill -CONT "$PG_PID" $_kids 2>/dev/null
 		kill -INT "$PG_PID" 2>/dev/null
 		for _ in $(seq 1 600); do
 			kill -0 "$PG_PID" 2>/dev/null || break
