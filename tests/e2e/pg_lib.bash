@@ -15,6 +15,14 @@
 # passfile ($PGPASSFILE, exported), so no URL and no command line carries a
 # secret.  PG_FSYNC=on keeps fsync (benchmarks); tests run without it, which
 # loses nothing unless the machine itself crashes.
+#
+# Which suites run on both engines: tests/e2e/pg_SUITE.sh runs SUITE.sh with
+# BURROW_TEST_STORE=pg (lib.sh) for the DNS, edge and ACME suites; plus
+# pg_multinode.sh and pg_stall.sh, which only make sense on PostgreSQL.  Not
+# wrapped: cli.sh (file modes, PRAGMA user_version: what a store FILE does),
+# domain_*.sh and exit_*.sh (not DNS/edge/ACME suites in issue #13's list),
+# edge_testssl.sh (scans the TLS policy for ~2 minutes; the store only hands
+# it a certificate, which edge_tls.sh covers on PostgreSQL).
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin 2>/dev/null | head -1)}
 PG_PID=""
 PG_DIR=""
