@@ -535,16 +535,23 @@ pg_changes(struct store *s)
 static int
 pg_begin(struct store *s)
 {
-	int rc;
+	int rc, attempt;
 
-	if ((rc = ensure_connected(s)) != BURROW_OK)
-		return rc;
-	if ((rc = pg_exec(s, PG_BEGIN)) != BURROW_OK) {
-		PQclear(PQexec(pc(s)->conn, "ROLLBACK"));
-		return rc;
+	/* An idle connection the server dropped fails its next statement:
+	 * nothing was lost yet, so begin again on a new one. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((rc = ensure_connected(s)) != BURROW_OK)
+			return rc;
+		if ((rc = pg_exec(s, PG_BEGIN)) == BURROW_OK) {
+			pc(s)->txn = 1;
+			return BURROW_OK;
+		}
+		if (PQstatus(pc(s)->conn) == CONNECTION_OK) {
+			PQclear(PQexec(pc(s)->conn, "ROLLBACK"));
+			return rc;
+		}
 	}
-	pc(s)->txn = 1;
-	return BURROW_OK;
+	return rc;
 }
 
 static int
@@ -644,13 +651,17 @@ pg_listen_drain(void *arg)
 {
 	struct pg_listen *l = arg;
 	PGnotify *n;
-	int got = 0;
+	int got = 0, more = 1;
 
-	if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK)
-		return BURROW_ERR_IO;
-	while ((n = PQnotifies(l->conn)) != NULL) {
-		got = 1;
-		PQfreemem(n);
+	/* Until the socket is empty: a burst of commits is one wake-up. */
+	while (more) {
+		if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK)
+			return BURROW_ERR_IO;
+		more = 0;
+		while ((n = PQnotifies(l->conn)) != NULL) {
+			got = more = 1;
+			PQfreemem(n);
+		}
 	}
 	return got;
 }

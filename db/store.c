@@ -428,6 +428,14 @@ open_at(const char *target, int flags, int target_version, struct store **out,
 		store_sql_error(s, rc, "open");
 		goto fail;
 	}
+	/* A PostgreSQL database exists before Burrow does: without
+	 * STORE_CREATE, one without our schema is "no store", as a missing
+	 * file is. */
+	if (eng != &db_engine_sqlite && !(flags & STORE_CREATE) && store_schema_version(s) == 0) {
+		rc = store_fail(s, BURROW_ERR_NOTFOUND,
+		    "no Burrow schema in this database (run 'burrow init' first)");
+		goto fail;
+	}
 	rc = s->readonly ? check_version(s) : migrate(s, target_version);
 	if (rc != BURROW_OK)
 		goto fail;

@@ -95,7 +95,7 @@ pick_port(struct store *s, uint16_t *out)
 	uint32_t r, span, i;
 	int rc, taken = 1;
 
-	if ((rc = store_setting_get(s, "tcp_port_range", "20000-29999", range,
+	if ((rc = store_setting_get(s, STORE_SETTING_TCP_PORT_RANGE, "20000-29999", range,
 	    sizeof(range))) != BURROW_OK)
 		return rc;
 	if (netaddr_parse_port_range(range, &lo, &hi) != BURROW_OK)
@@ -136,7 +136,10 @@ resolve_zone(struct store *s, const char *zone, struct store_zone *z)
 	return BURROW_OK;
 }
 
-/* Inserts one tunnel under a fresh label; *collided if the name was taken. */
+/* Inserts one tunnel under a fresh label; *collided if the name or the
+ * port was taken.  ON CONFLICT DO NOTHING rather than a failed insert: on
+ * PostgreSQL a failed statement ends the transaction, and the caller
+ * retries inside it. */
 static int
 insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
               const struct store_zone *z, uint16_t port, char *hostname,
@@ -145,7 +148,7 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	static const char sql[] =
 	    "INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, "
 	    "public_port, connect_token, workspace, created_at, expires_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
 	char label[NAMES_LABEL_LEN + 1];
 	struct db_stmt *stmt;
 	int rc;
@@ -172,9 +175,9 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	db_bind_int64(stmt, 10, spec->expires_at);
 	rc = db_step(stmt);
 	db_reset(stmt);
-	if (rc == DB_DONE)
+	if (rc == DB_ROW)
 		return BURROW_OK;
-	if (rc == BURROW_ERR_EXISTS) {
+	if (rc == DB_DONE) {
 		*collided = 1;
 		return BURROW_OK;
 	}
@@ -216,11 +219,15 @@ store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
 		return rc;
 	if ((rc = resolve_zone(s, spec->zone, &z)) != BURROW_OK)
 		goto out;
-	if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
-		goto out;
-	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++)
+	/* Writers hold the store's writer lock (engine.h), so the pick sees
+	 * every committed port; the unique constraints still have the last
+	 * word, and a collision (name or port) picks both again. */
+	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++) {
+		if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
+			goto out;
 		if ((rc = insert_tunnel(s, spec, &z, port, hostname, &collided)) != BURROW_OK)
 			goto out;
+	}
 	if (collided)
 		rc = store_fail(s, BURROW_ERR_FULL, "no unique hostname after %d tries",
 		    NAME_ATTEMPTS);

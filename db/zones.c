@@ -212,7 +212,7 @@ init_settings(struct store *s, const struct store_init_params *p)
 	char range[32];
 
 	snprintf(range, sizeof(range), "%u-%u", p->tcp_port_min, p->tcp_port_max);
-	return store_setting_set(s, "tcp_port_range", range);
+	return store_setting_set(s, STORE_SETTING_TCP_PORT_RANGE, range);
 }
 
 static int

@@ -15,10 +15,11 @@
 
 #include "common/error.h"
 #include "db/store_acme.h"
+#include "tests/unit/store_target.h"
 
 struct fixture {
 	char dir[64];
-	char path[128];
+	char path[512];
 	struct store *s;
 };
 
@@ -32,7 +33,8 @@ setup(void **state)
 	strcpy(f->dir, "/tmp/burrow-acme-unit.XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/burrow.db", f->dir);
+	if (test_store_target(f->dir, "burrow.db", f->path, sizeof(f->path)) != 0)
+		return -1;
 	if (store_open(f->path, STORE_CREATE, &f->s, NULL, 0) != BURROW_OK ||
 	    store_init(f->s, &p) != BURROW_OK)
 		return -1;
