@@ -70,6 +70,7 @@ include domains/module.mk
 include dns/module.mk
 include acme/module.mk
 include tunnels/module.mk
+include api/module.mk
 include exit/module.mk
 include cli/module.mk
 include tests/module.mk
@@ -139,7 +140,7 @@ fuzz-check: deps fuzz-build
 
 # Every benchmark, each beside its real peer (NSD and Knot, HAProxy, lego,
 # plain WireGuard); each module.mk defines its own bench-NAME target.
-bench: bench-dns bench-edge bench-acme bench-exit bench-store
+bench: bench-dns bench-edge bench-acme bench-exit bench-api bench-store
 
 # make bench-store: the store on SQLite and on PostgreSQL, creates/s,
 # create -> visible at burrow-dns and burrow-edge, DNS QPS (bench/store.sh).

@@ -1,10 +1,12 @@
 /*
- * cmd_tunnel.c: burrow tunnel create|list|show|rm.
+ * cmd_tunnel.c: burrow tunnel create|list|show|rm|reap.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/api_json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/error.h"
@@ -12,15 +14,20 @@
 
 #define CREATE_SYNOPSIS \
 	"burrow tunnel create --target HOST:PORT [--kind tls|h2|tcp] [--zone ZONE] " \
-	"[--workspace W] [--connect-token] [--db PATH] [--json]"
+	"[--workspace W] [--connect-token] [--sandbox S] [--lease-seconds N] [--db PATH] [--json]"
 #define LIST_SYNOPSIS "burrow tunnel list [--zone ZONE] [--db PATH] [--json]"
 #define SHOW_SYNOPSIS "burrow tunnel show HOSTNAME [--db PATH] [--json]"
 #define RM_SYNOPSIS "burrow tunnel rm HOSTNAME [--db PATH] [--json]"
+#define REAP_SYNOPSIS "burrow tunnel reap [--db PATH] [--json]"
 
-enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE, OPT_CONNECT_TOKEN };
+/* A lease longer than a year is a tunnel that should not have one. */
+#define LEASE_MAX (366UL * 86400)
+
+enum { OPT_TARGET = CLI_OPT_FIRST_VERB, OPT_KIND, OPT_ZONE, OPT_WORKSPACE, OPT_CONNECT_TOKEN,
+       OPT_SANDBOX, OPT_LEASE };
 
 struct tunnel_args {
-	const char *target, *kind, *zone, *workspace;
+	const char *target, *kind, *zone, *workspace, *sandbox, *lease;
 	int connect_token;
 };
 
@@ -35,60 +42,11 @@ on_option(int opt, const char *arg, void *ctx)
 	case OPT_ZONE:      a->zone = arg; break;
 	case OPT_WORKSPACE: a->workspace = arg; break;
 	case OPT_CONNECT_TOKEN: a->connect_token = 1; break;
+	case OPT_SANDBOX:   a->sandbox = arg; break;
+	case OPT_LEASE:     a->lease = arg; break;
 	default:            return cli_usage("unexpected option");
 	}
 	return CLI_OK;
-}
-
-/* The public port of the tunnel: its own for tcp, the edge's TLS port else. */
-static unsigned
-public_port(struct store *s, const struct store_tunnel *t)
-{
-	char value[16];
-	unsigned long port;
-
-	if (t->kind == STORE_TUNNEL_TCP)
-		return t->public_port;
-	if (store_setting_get(s, "edge_tls_port", "443", value, sizeof(value)) != BURROW_OK ||
-	    cli_parse_uint(value, 1, 65535, &port) != BURROW_OK)
-		return 443;
-	return (unsigned)port;
-}
-
-static void
-tunnel_url(const struct store_tunnel *t, unsigned port, char *out, size_t outsz)
-{
-	if (t->kind == STORE_TUNNEL_TCP)
-		snprintf(out, outsz, "%s:%u", t->hostname, port);
-	else if (port == 443)
-		snprintf(out, outsz, "https://%s", t->hostname);
-	else
-		snprintf(out, outsz, "https://%s:%u", t->hostname, port);
-}
-
-static void
-tunnel_target(const struct store_tunnel *t, char *out, size_t outsz)
-{
-	if (netaddr_ip_family(t->target_host) == 6)
-		snprintf(out, outsz, "[%s]:%u", t->target_host, t->target_port);
-	else
-		snprintf(out, outsz, "%s:%u", t->target_host, t->target_port);
-}
-
-static json_t *
-tunnel_json(struct store *s, const struct store_tunnel *t)
-{
-	char url[NAMES_MAX + 32], target[NAMES_MAX + 16], created[32];
-	unsigned port = public_port(s, t);
-
-	tunnel_url(t, port, url, sizeof(url));
-	tunnel_target(t, target, sizeof(target));
-	cli_format_time(t->created_at, created, sizeof(created));
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b, s:s, s:s}",
-	    "hostname", t->hostname, "url", url, "kind", store_tunnel_kind_name(t->kind),
-	    "target", target, "port", (int)port, "zone", t->zone,
-	    "connect_token", t->connect_token, "workspace", t->workspace,
-	    "created_at", created);
 }
 
 static void
@@ -96,10 +54,11 @@ tunnel_print(struct store *s, const struct store_tunnel *t)
 {
 	char url[NAMES_MAX + 32], target[NAMES_MAX + 16];
 
-	tunnel_url(t, public_port(s, t), url, sizeof(url));
-	tunnel_target(t, target, sizeof(target));
-	printf("%-40s %-4s %-48s -> %s%s\n", t->hostname, store_tunnel_kind_name(t->kind),
-	    url, target, t->connect_token ? " (connect token)" : "");
+	api_tunnel_url(t, api_tunnel_port(s, t), url, sizeof(url));
+	api_tunnel_target(t, target, sizeof(target));
+	printf("%-40s %-4s %-48s -> %s%s%s%s\n", t->hostname, store_tunnel_kind_name(t->kind),
+	    url, target, t->connect_token ? " (connect token)" : "",
+	    t->sandbox[0] != '\0' ? " sandbox " : "", t->sandbox);
 }
 
 static int
@@ -112,12 +71,16 @@ tunnel_create(int argc, char **argv)
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "workspace", required_argument, NULL, OPT_WORKSPACE },
 		{ "connect-token", no_argument, NULL, OPT_CONNECT_TOKEN },
+		{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+		{ "lease-seconds", required_argument, NULL, OPT_LEASE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
 	struct tunnel_args a = { 0 };
+	unsigned long lease = 0;
 	struct netaddr_hostport target;
 	struct store_tunnel_spec spec;
+	struct store_tunnel_place place = { NULL, 0 };
 	struct store_tunnel t;
 	struct store *s = NULL;
 	int rc;
@@ -135,18 +98,24 @@ tunnel_create(int argc, char **argv)
 		return cli_usage("invalid --kind '%s': want tls, h2 or tcp", a.kind);
 	if (spec.kind == STORE_TUNNEL_TCP && a.connect_token)
 		return cli_usage("--connect-token needs an HTTP tunnel (--kind tls or h2), not tcp");
+	if (a.lease != NULL && cli_parse_uint(a.lease, 1, LEASE_MAX, &lease) != BURROW_OK)
+		return cli_usage("invalid --lease-seconds '%s': want 1-%lu", a.lease, LEASE_MAX);
+	if (a.sandbox != NULL && (a.sandbox[0] == '\0' || a.workspace == NULL))
+		return cli_usage("--sandbox needs a name and --workspace");
 	spec.zone = a.zone;
+	place.sandbox = a.sandbox;
+	spec.expires_at = lease != 0 ? (int64_t)time(NULL) + (int64_t)lease : 0;
 	spec.target_host = target.host;
 	spec.target_port = target.port;
 	spec.workspace = a.workspace;
 	spec.connect_token = a.connect_token;
 	if ((rc = cli_open_store(&c, 0, &s)) != CLI_OK)
 		return rc;
-	rc = store_tunnel_create(s, &spec, &t);
+	rc = store_tunnel_put(s, &spec, &place, (int64_t)time(NULL), &t, NULL);
 	if (rc != BURROW_OK)
 		rc = cli_store_error(s, rc);
 	else if (c.json)
-		rc = cli_print_json(tunnel_json(s, &t));
+		rc = cli_print_json(api_tunnel_json(s, &t));
 	else
 		tunnel_print(s, &t);
 	store_close(s);
@@ -165,7 +134,7 @@ list_one(const struct store_tunnel *t, void *ctx)
 	struct list_ctx *l = ctx;
 
 	if (l->array != NULL)
-		json_array_append_new(l->array, tunnel_json(l->s, t));
+		json_array_append_new(l->array, api_tunnel_json(l->s, t));
 	else
 		tunnel_print(l->s, t);
 	return 0;
@@ -225,7 +194,7 @@ tunnel_show(int argc, char **argv)
 	if (rc != BURROW_OK)
 		rc = cli_store_error(s, rc);
 	else if (c.json)
-		rc = cli_print_json(tunnel_json(s, &t));
+		rc = cli_print_json(api_tunnel_json(s, &t));
 	else
 		tunnel_print(s, &t);
 	store_close(s);
@@ -254,6 +223,28 @@ tunnel_rm(int argc, char **argv)
 	return rc;
 }
 
+static int
+tunnel_reap(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct cli_common c = { 0 };
+	struct tunnel_args a = { 0 };
+	struct store *s = NULL;
+	int rc, n = 0;
+
+	if ((rc = cli_start(argc, argv, opts, REAP_SYNOPSIS, &c, on_option, &a, 0, &s)) != CLI_OK)
+		return rc;
+	rc = store_tunnel_reap(s, (int64_t)time(NULL), &n);
+	if (rc != BURROW_OK)
+		rc = cli_store_error(s, rc);
+	else if (c.json)
+		rc = cli_print_json(json_pack("{s:i}", "removed", n));
+	else
+		printf("removed %d expired tunnel%s\n", n, n == 1 ? "" : "s");
+	store_close(s);
+	return rc;
+}
+
 int
 cmd_tunnel(int argc, char **argv)
 {
@@ -262,6 +253,7 @@ cmd_tunnel(int argc, char **argv)
 		{ "list", tunnel_list, LIST_SYNOPSIS },
 		{ "show", tunnel_show, SHOW_SYNOPSIS },
 		{ "rm", tunnel_rm, RM_SYNOPSIS },
+		{ "reap", tunnel_reap, REAP_SYNOPSIS },
 		{ NULL, NULL, NULL },
 	};
 

@@ -20,6 +20,7 @@ int cmd_tsig(int argc, char **argv);
 int cmd_secondary(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_apikey(int argc, char **argv);
 
 /* burrow zone export ZONE (cli/cmd_export.c). */
 #define ZONE_EXPORT_SYNOPSIS "burrow zone export ZONE [--db PATH]"

@@ -9,7 +9,7 @@
 
 static const struct cli_verb verbs[] = {
 	{ "init", cmd_init, INIT_SYNOPSIS },
-	{ "tunnel", cmd_tunnel, "burrow tunnel create|list|show|rm ..." },
+	{ "tunnel", cmd_tunnel, "burrow tunnel create|list|show|rm|reap ..." },
 	{ "zone", cmd_zone, "burrow zone list|show ..." },
 	{ "domain", cmd_domain, "burrow domain add|list|show|rm ..." },
 	{ "record", cmd_record, "burrow record add|list|rm ..." },
@@ -19,6 +19,7 @@ static const struct cli_verb verbs[] = {
 	{ "secondary", cmd_secondary, "burrow secondary add|list|rm ..." },
 	{ "token", cmd_token, "burrow token create|rotate ..." },
 	{ "proxy", cmd_proxy, "burrow proxy create|add-ip|rm-ip|list|show|rm|connect|disconnect|token ..." },
+	{ "apikey", cmd_apikey, "burrow apikey create|list|rm ..." },
 	{ NULL, NULL, NULL },
 };
 

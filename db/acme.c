@@ -33,25 +33,20 @@ store_acme_account_get(struct store *s, const char *directory_url,
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, directory_url);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		out->id = db_column_int64(stmt, 0);
-		store_column_text(stmt, 1, out->directory_url, sizeof(out->directory_url));
-		store_column_text(stmt, 2, out->kid, sizeof(out->kid));
-		store_column_text(stmt, 3, out->contact, sizeof(out->contact));
-		out->key_pem = store_column_dup(stmt, 4);
-		out->next_key_pem = store_column_dup(stmt, 5);
-		out->created_at = db_column_int64(stmt, 6);
-		rc = out->key_pem != NULL && out->next_key_pem != NULL ? BURROW_OK
-		    : BURROW_ERR_NOMEM;
-		if (rc != BURROW_OK)
-			store_acme_account_clear(out);
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no ACME account for %s", directory_url);
-	} else {
-		rc = store_sql_error(s, rc, "read ACME account");
-	}
+	if ((rc = store_step_row(s, stmt, "read ACME account", "no ACME account for %s",
+	    directory_url)) != BURROW_OK)
+		return rc;
+	out->id = db_column_int64(stmt, 0);
+	store_column_text(stmt, 1, out->directory_url, sizeof(out->directory_url));
+	store_column_text(stmt, 2, out->kid, sizeof(out->kid));
+	store_column_text(stmt, 3, out->contact, sizeof(out->contact));
+	out->key_pem = store_column_dup(stmt, 4);
+	out->next_key_pem = store_column_dup(stmt, 5);
+	out->created_at = db_column_int64(stmt, 6);
 	db_reset(stmt);
+	rc = out->key_pem != NULL && out->next_key_pem != NULL ? BURROW_OK : BURROW_ERR_NOMEM;
+	if (rc != BURROW_OK)
+		store_acme_account_clear(out);
 	return rc;
 }
 
@@ -150,30 +145,26 @@ store_acme_order_open(struct store *s, const char *zone, struct store_acme_order
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, zone);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		out->id = db_column_int64(stmt, 0);
-		out->zone_id = db_column_int64(stmt, 1);
-		out->account_id = db_column_int64(stmt, 2);
-		store_column_text(stmt, 3, out->zone, sizeof(out->zone));
-		store_column_text(stmt, 4, out->order_url, sizeof(out->order_url));
-		store_column_text(stmt, 5, out->status, sizeof(out->status));
-		store_column_text(stmt, 6, out->step, sizeof(out->step));
-		store_column_text(stmt, 7, out->key_type, sizeof(out->key_type));
-		store_column_text(stmt, 8, out->error, sizeof(out->error));
-		out->key_pem = store_column_dup(stmt, 9);
-		out->state_json = store_column_dup(stmt, 10);
-		out->created_at = db_column_int64(stmt, 11);
-		out->updated_at = db_column_int64(stmt, 12);
-		rc = out->key_pem != NULL && out->state_json != NULL ? BURROW_OK
-		    : BURROW_ERR_NOMEM;
-		if (rc != BURROW_OK)
-			store_acme_order_clear(out);
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no open order for %s", zone);
-	} else {
-		rc = store_sql_error(s, rc, "read ACME order");
-	}
+	if ((rc = store_step_row(s, stmt, "read ACME order",
+	    "no open order for %s", zone)) != BURROW_OK)
+		return rc;
+	out->id = db_column_int64(stmt, 0);
+	out->zone_id = db_column_int64(stmt, 1);
+	out->account_id = db_column_int64(stmt, 2);
+	store_column_text(stmt, 3, out->zone, sizeof(out->zone));
+	store_column_text(stmt, 4, out->order_url, sizeof(out->order_url));
+	store_column_text(stmt, 5, out->status, sizeof(out->status));
+	store_column_text(stmt, 6, out->step, sizeof(out->step));
+	store_column_text(stmt, 7, out->key_type, sizeof(out->key_type));
+	store_column_text(stmt, 8, out->error, sizeof(out->error));
+	out->key_pem = store_column_dup(stmt, 9);
+	out->state_json = store_column_dup(stmt, 10);
+	out->created_at = db_column_int64(stmt, 11);
+	out->updated_at = db_column_int64(stmt, 12);
+	rc = out->key_pem != NULL && out->state_json != NULL ? BURROW_OK
+	    : BURROW_ERR_NOMEM;
+	if (rc != BURROW_OK)
+		store_acme_order_clear(out);
 	db_reset(stmt);
 	return rc;
 }
@@ -271,13 +262,12 @@ order_zone(struct store *s, int64_t order_id, int64_t *zone_id)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, order_id);
-	rc = db_step(stmt);
+	if ((rc = store_step_row(s, stmt, "read ACME order", "no order %lld",
+	    (long long)order_id)) != BURROW_OK)
+		return rc;
 	*zone_id = db_column_int64(stmt, 0);
 	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	return rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no order %lld",
-	    (long long)order_id) : store_sql_error(s, rc, "read ACME order");
+	return BURROW_OK;
 }
 
 int

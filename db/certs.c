@@ -98,20 +98,16 @@ store_cert_current(struct store *s, const char *zone, struct store_cert *out)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, zone);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		cert_from_row(stmt, out);
-		out->chain_pem = store_column_dup(stmt, 11);
-		out->key_pem = store_column_dup(stmt, 12);
-		rc = out->chain_pem != NULL && out->key_pem != NULL ? BURROW_OK
-		    : BURROW_ERR_NOMEM;
-		if (rc != BURROW_OK)
-			store_cert_clear(out);
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no certificate for %s", zone);
-	} else {
-		rc = store_sql_error(s, rc, "read certificate");
-	}
+	if ((rc = store_step_row(s, stmt, "read certificate",
+	    "no certificate for %s", zone)) != BURROW_OK)
+		return rc;
+	cert_from_row(stmt, out);
+	out->chain_pem = store_column_dup(stmt, 11);
+	out->key_pem = store_column_dup(stmt, 12);
+	rc = out->chain_pem != NULL && out->key_pem != NULL ? BURROW_OK
+	    : BURROW_ERR_NOMEM;
+	if (rc != BURROW_OK)
+		store_cert_clear(out);
 	db_reset(stmt);
 	return rc;
 }

@@ -1,27 +1,12 @@
 /*
  * edges.c: the edge addresses every tunnel name resolves to.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "common/error.h"
 #include "common/netaddr.h"
 #include "db/internal.h"
-
-/* Canonical text of an IP literal, so "::0:1" and "::1" are one edge. */
-static int
-canonical_ip(const char *in, int *family, char *out, size_t outsz)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	*family = netaddr_ip_family(in);
-	if (*family == 0)
-		return BURROW_ERR_INVALID;
-	inet_pton(*family == 4 ? AF_INET : AF_INET6, in, buf);
-	return inet_ntop(*family == 4 ? AF_INET : AF_INET6, buf, out, (socklen_t)outsz)
-	    != NULL ? BURROW_OK : BURROW_ERR_INVALID;
-}
 
 int
 store_edge_add(struct store *s, const char *address)
@@ -32,7 +17,7 @@ store_edge_add(struct store *s, const char *address)
 	char canon[48];
 	int family, rc;
 
-	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, &family, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)
@@ -54,7 +39,7 @@ store_edge_remove(struct store *s, const char *address)
 	char canon[48];
 	int family;
 
-	if (address == NULL || canonical_ip(address, &family, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, &family, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)

@@ -77,6 +77,9 @@ struct db_engine {
 	 * when the connection is lost (close it and open another). */
 	int (*listen_drain)(void *l);
 	void (*listen_close)(void *l);
+	/* Copies the write-ahead log into the database without blocking
+	 * (store_checkpoint()); NULL where the server does it (PostgreSQL). */
+	int (*checkpoint)(struct store *s, int *log_frames, int *copied);
 	/* Migrations: element i upgrades version i to i + 1. */
 	const char *const *migrations;
 	const size_t *nmigrations;

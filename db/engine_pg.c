@@ -151,11 +151,16 @@ connect_to(const char *target, char *err, size_t errsz)
 	return conn;
 }
 
-/* Session settings, on each (re)connection. */
+/* Session settings, on each (re)connection.  A writer waits for the
+ * writers' lock as long as SQLite's busy timeout, then gets
+ * BURROW_ERR_BUSY; a client that hangs inside a transaction (a stopped
+ * process, a partition) is cut off by the server, which frees the lock for
+ * the others. */
 static int
 configure(struct store *s)
 {
-	int rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET client_min_messages = warning");
+	int rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET client_min_messages = warning; "
+	    "SET lock_timeout = '5s'; SET idle_in_transaction_session_timeout = '30s'");
 
 	if (rc == BURROW_OK && s->readonly)
 		rc = pg_exec(s, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");

@@ -248,6 +248,17 @@ lite_set_schema_version(struct store *s, int version)
 	return lite_exec(s, sql);
 }
 
+/* A passive checkpoint: another checkpoint running at the same moment is
+ * not a failure. */
+static int
+lite_checkpoint(struct store *s, int *log_frames, int *copied)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db_of(s), NULL, SQLITE_CHECKPOINT_PASSIVE, log_frames,
+	    copied);
+
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? BURROW_OK : lite_error(s, rc);
+}
+
 const struct db_engine db_engine_sqlite = {
 	.name = "sqlite",
 	.open = lite_open,
@@ -272,6 +283,7 @@ const struct db_engine db_engine_sqlite = {
 	.in_transaction = lite_in_transaction,
 	.schema_version = lite_schema_version,
 	.set_schema_version = lite_set_schema_version,
+	.checkpoint = lite_checkpoint,
 	.migrations = store_migrations_sqlite,
 	.nmigrations = &store_migration_count_sqlite,
 };

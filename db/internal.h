@@ -31,13 +31,14 @@ struct store {
  * no read snapshot stays open. */
 struct db_stmt *store_stmt(struct store *s, const char *sql);
 
-/* Steps stmt (bound by the caller), expecting at most one row: row(stmt,
- * ctx) fills the caller's struct from it.  No row fails with
- * BURROW_ERR_NOTFOUND and the message fmt; a step error becomes a Burrow
- * code with what naming the operation.  Resets stmt. */
-int store_one_row(struct store *s, struct db_stmt *stmt, void (*row)(struct db_stmt *, void *),
-                  void *ctx, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+/* "Read one row or NOTFOUND": steps stmt (bound by the caller) to its
+ * first row.  BURROW_OK leaves the row current for the caller to read,
+ * who then db_reset()s stmt; no row fails with BURROW_ERR_NOTFOUND and the
+ * message fmt, a step error with a Burrow code naming what (stmt reset
+ * in both cases). */
+int store_step_row(struct store *s, struct db_stmt *stmt, const char *what,
+                   const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Writers take the write lock up front
  * so two processes never deadlock upgrading a read lock. */
@@ -119,8 +120,5 @@ extern const char *const store_migrations_sqlite[];
 extern const size_t store_migration_count_sqlite;
 extern const char *const store_migrations_postgresql[];
 extern const size_t store_migration_count_postgresql;
-
-/* Settings keys (settings table). */
-#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"
 
 #endif

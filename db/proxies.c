@@ -298,15 +298,12 @@ store_proxy_ip_private_key(struct store *s, int64_t ip_id, char out[STORE_WG_KEY
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, ip_id);
-	rc = db_step(stmt);
-	if (rc == DB_ROW)
-		store_column_text(stmt, 0, out, STORE_WG_KEY_LEN + 1);
+	if ((rc = store_step_row(s, stmt, "read private key",
+	    "no proxy IP %lld", (long long)ip_id)) != BURROW_OK)
+		return rc;
+	store_column_text(stmt, 0, out, STORE_WG_KEY_LEN + 1);
 	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	if (rc == DB_DONE)
-		return store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP %lld", (long long)ip_id);
-	return store_sql_error(s, rc, "read private key");
+	return BURROW_OK;
 }
 
 /* 1 if the query (one text or int parameter) returns a row. */
@@ -435,18 +432,14 @@ insert_ip(struct store *s, int64_t proxy_id, const char *address, const char *no
 	return rc;
 }
 
-/* A single address (no prefix) in proxy_cidr_format's spelling, so that
- * "::1" and "0::1" name the same row of proxy_ips. */
+/* A single address in canonical text, so that "::1" and "0::1" name the
+ * same row of proxy_ips. */
 static int
 canonical_address(struct store *s, const char *in, char *out, size_t outsz)
 {
-	struct proxy_cidr c;
-
-	if (proxy_cidr_parse(in, 1, &c) != BURROW_OK || c.prefix != (c.family == 4 ? 32 : 128))
+	if (netaddr_ip_canonical(in, NULL, out, outsz) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    in != NULL ? in : "");
-	proxy_cidr_format(&c, out, outsz);
-	*strchr(out, '/') = '\0';
 	return BURROW_OK;
 }
 
@@ -464,15 +457,12 @@ get_ip(struct store *s, int64_t proxy_id, const char *address, struct store_prox
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, proxy_id);
 	db_bind_text(stmt, 2, address);
-	rc = db_step(stmt);
-	if (rc == DB_ROW)
-		proxy_ip_from_row(stmt, out);
+	if ((rc = store_step_row(s, stmt, "read proxy IP",
+	    "proxy has no IP %s", address)) != BURROW_OK)
+		return rc;
+	proxy_ip_from_row(stmt, out);
 	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	if (rc == DB_DONE)
-		return store_fail(s, BURROW_ERR_NOTFOUND, "proxy has no IP %s", address);
-	return store_sql_error(s, rc, "read proxy IP");
+	return BURROW_OK;
 }
 
 int

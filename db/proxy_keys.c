@@ -1,6 +1,6 @@
 /*
  * proxy_keys.c: WireGuard keys (X25519 through OpenSSL, base64 through
- * EVP_EncodeBlock) and the CIDR arithmetic behind peer-address blocks.
+ * common/base64) and the CIDR arithmetic behind peer-address blocks.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "db/proxy_internal.h"
 #include "db/store_proxy.h"
@@ -17,20 +18,13 @@
 int
 store_proxy_key_decode(const char *key, unsigned char raw[32])
 {
-	unsigned char buf[33], enc[STORE_WG_KEY_LEN + 1];
+	size_t n;
 
-	/* 32 bytes are 43 base64 characters and one '='; EVP_DecodeBlock keeps
-	 * the padding as a zero byte, so 33 come back.  Re-encoding and
-	 * comparing refuses the non-canonical spellings of the same key. */
-	if (key == NULL || strlen(key) != STORE_WG_KEY_LEN || key[43] != '=' ||
-	    key[42] == '=')
+	/* 32 bytes are 43 base64 characters and one '='; base64_decode()
+	 * refuses the non-canonical spellings of the same key. */
+	if (key == NULL || strlen(key) != STORE_WG_KEY_LEN ||
+	    base64_decode(key, STORE_WG_KEY_LEN, raw, 32, &n) != BURROW_OK || n != 32)
 		return BURROW_ERR_INVALID;
-	if (EVP_DecodeBlock(buf, (const unsigned char *)key, STORE_WG_KEY_LEN) != 33)
-		return BURROW_ERR_INVALID;
-	EVP_EncodeBlock(enc, buf, 32);
-	if (memcmp(enc, key, STORE_WG_KEY_LEN) != 0)
-		return BURROW_ERR_INVALID;
-	memcpy(raw, buf, 32);
 	return BURROW_OK;
 }
 
@@ -45,8 +39,10 @@ store_proxy_key_valid(const char *key)
 static int
 encode_key(const unsigned char raw[32], char out[STORE_WG_KEY_LEN + 1])
 {
-	return EVP_EncodeBlock((unsigned char *)out, raw, 32) == STORE_WG_KEY_LEN
-	    ? BURROW_OK : BURROW_ERR_CRYPTO;
+	size_t n;
+
+	return base64_encode(raw, 32, out, STORE_WG_KEY_LEN + 1, &n) == BURROW_OK &&
+	    n == STORE_WG_KEY_LEN ? BURROW_OK : BURROW_ERR_CRYPTO;
 }
 
 /* The raw public half of pkey into out (base64). */

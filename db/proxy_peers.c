@@ -1,14 +1,12 @@
 /*
- * proxy_peers.c: workloads connected to a proxy, the change sequence exit
- * agents follow, and the bearer tokens of the agents' HTTP API.
+ * proxy_peers.c: workloads connected to a proxy and the change sequence exit
+ * agents follow (their API keys: apikeys.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "common/error.h"
@@ -50,14 +48,11 @@ ip_by_id(struct store *s, int64_t id, struct store_proxy_ip *out)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, id);
-	rc = db_step(stmt);
-	if (rc == DB_ROW)
-		proxy_ip_from_row(stmt, out);
+	if ((rc = store_step_row(s, stmt, "read proxy IP", "no proxy IP")) != BURROW_OK)
+		return rc;
+	proxy_ip_from_row(stmt, out);
 	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	return rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no proxy IP")
-	    : store_sql_error(s, rc, "read proxy IP");
+	return BURROW_OK;
 }
 
 /* The peer with this key on any IP of the proxy; *found 0 if none. */
@@ -362,104 +357,4 @@ store_proxy_change_max(struct store *s, int64_t *seq)
 	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM proxy_changes";
 
 	return store_scalar_int64(s, sql, seq, "read proxy changes");
-}
-
-/* ---- HTTP API tokens ---- */
-
-static void
-hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-token_hash(const char *token, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-
-	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return BURROW_ERR_CRYPTO;
-	hex(md, 32, out);
-	return BURROW_OK;
-}
-
-int
-store_proxy_token_create(struct store *s, const char *workspace, char out[65])
-{
-	static const char sql[] =
-	    "INSERT INTO exit_api_tokens(workspace, token_hash, created_at) VALUES (?, ?, ?)";
-	unsigned char raw[32];
-	char hash[65];
-	struct db_stmt *stmt;
-	int rc;
-
-	if (workspace == NULL || workspace[0] == '\0' ||
-	    strlen(workspace) > STORE_PROXY_NAME_MAX || strpbrk(workspace, " \t\r\n") != NULL)
-		return store_fail(s, BURROW_ERR_INVALID, "invalid workspace '%s'",
-		    workspace != NULL ? workspace : "");
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
-	hex(raw, sizeof(raw), out);
-	OPENSSL_cleanse(raw, sizeof(raw));
-	if ((rc = token_hash(out, hash)) != BURROW_OK)
-		return store_fail(s, rc, "SHA-256 failed");
-	if ((stmt = store_stmt(s, sql)) == NULL)
-		return BURROW_ERR_IO;
-	db_bind_text(stmt, 1, workspace);
-	db_bind_text(stmt, 2, hash);
-	db_bind_int64(stmt, 3, (int64_t)time(NULL));
-	return store_step_done(s, stmt, "insert token");
-}
-
-int
-store_proxy_token_check(struct store *s, const char *token,
-                        char workspace[STORE_PROXY_NAME_MAX + 1])
-{
-	static const char sql[] = "SELECT workspace FROM exit_api_tokens WHERE token_hash = ?";
-	struct db_stmt *stmt;
-	char hash[65];
-	int rc;
-
-	/* Looking the hash up, not the token, leaves no timing signal about
-	 * the secret; a wrong-length token never reaches the store. */
-	if (token == NULL || strlen(token) != 64)
-		return store_fail(s, BURROW_ERR_REFUSED, "unknown token");
-	if ((rc = token_hash(token, hash)) != BURROW_OK)
-		return store_fail(s, rc, "SHA-256 failed");
-	if ((stmt = store_stmt(s, sql)) == NULL)
-		return BURROW_ERR_IO;
-	db_bind_text(stmt, 1, hash);
-	rc = db_step(stmt);
-	if (rc == DB_ROW)
-		store_column_text(stmt, 0, workspace, STORE_PROXY_NAME_MAX + 1);
-	db_reset(stmt);
-	if (rc == DB_ROW)
-		return BURROW_OK;
-	return rc == DB_DONE ? store_fail(s, BURROW_ERR_REFUSED, "unknown token")
-	    : store_sql_error(s, rc, "check token");
-}
-
-int
-store_proxy_token_revoke(struct store *s, const char *workspace, int *removed)
-{
-	static const char sql[] = "DELETE FROM exit_api_tokens WHERE workspace = ?";
-	struct db_stmt *stmt = store_stmt(s, sql);
-	int rc;
-
-	if (stmt == NULL)
-		return BURROW_ERR_IO;
-	db_bind_text(stmt, 1, workspace);
-	if ((rc = store_step_done(s, stmt, "revoke tokens")) != BURROW_OK)
-		return rc;
-	if (removed != NULL)
-		*removed = s->eng->changes(s);
-	return BURROW_OK;
 }

@@ -1,7 +1,6 @@
 /*
  * secondaries.c: the secondary nameservers of burrow-dns.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,22 +9,6 @@
 #include "common/netaddr.h"
 #include "db/internal.h"
 #include "db/store_secondary.h"
-
-/* Canonical text of an IP literal, so "::0:1" and "::1" are one secondary:
- * burrow-dns compares it with the peer address of a transfer request. */
-static int
-canonical_ip(const char *in, char *out, size_t outsz)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-	int family = in != NULL ? netaddr_ip_family(in) : 0;
-
-	if (family == 0)
-		return BURROW_ERR_INVALID;
-	if (inet_pton(family == 4 ? AF_INET : AF_INET6, in, buf) != 1)
-		return BURROW_ERR_INVALID;
-	return inet_ntop(family == 4 ? AF_INET : AF_INET6, buf, out, (socklen_t)outsz)
-	    != NULL ? BURROW_OK : BURROW_ERR_INVALID;
-}
 
 int
 store_secondary_add(struct store *s, const char *address, uint16_t port,
@@ -39,7 +22,7 @@ store_secondary_add(struct store *s, const char *address, uint16_t port,
 	int rc;
 
 	memset(&sec, 0, sizeof(sec));
-	if (canonical_ip(address, sec.address, sizeof(sec.address)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, NULL, sec.address, sizeof(sec.address)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if (port == 0)
@@ -71,7 +54,7 @@ store_secondary_remove(struct store *s, const char *address, uint16_t port)
 	struct db_stmt *stmt;
 	char canon[48];
 
-	if (canonical_ip(address, canon, sizeof(canon)) != BURROW_OK)
+	if (netaddr_ip_canonical(address, NULL, canon, sizeof(canon)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "'%s' is not an IP address",
 		    address != NULL ? address : "");
 	if ((stmt = store_stmt(s, sql)) == NULL)

@@ -43,17 +43,11 @@ store_secret_current(struct store *s, const char *purpose, struct store_secret *
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, purpose);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		secret_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no %s key", purpose);
-	} else {
-		rc = store_sql_error(s, rc, "read secret");
-	}
+	if ((rc = store_step_row(s, stmt, "read secret", "no %s key", purpose)) != BURROW_OK)
+		return rc;
+	secret_from_row(stmt, out);
 	db_reset(stmt);
-	return rc;
+	return BURROW_OK;
 }
 
 /* Inserts a fresh key; inside the caller's transaction. */

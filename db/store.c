@@ -98,25 +98,20 @@ store_each_row(struct store *s, struct db_stmt *stmt, store_row_fn row, void *ct
 }
 
 int
-store_one_row(struct store *s, struct db_stmt *stmt, void (*row)(struct db_stmt *, void *),
-              void *ctx, const char *what, const char *fmt, ...)
+store_step_row(struct store *s, struct db_stmt *stmt, const char *what, const char *fmt, ...)
 {
 	va_list ap;
 	int rc = db_step(stmt);
 
-	if (rc == DB_ROW) {
-		row(stmt, ctx);
-		rc = BURROW_OK;
-	} else if (rc == DB_DONE) {
-		va_start(ap, fmt);
-		vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
-		va_end(ap);
-		rc = BURROW_ERR_NOTFOUND;
-	} else {
-		rc = store_sql_error(s, rc, what);
-	}
+	if (rc == DB_ROW)
+		return BURROW_OK;
 	db_reset(stmt);
-	return rc;
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, what);
+	va_start(ap, fmt);
+	vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+	return BURROW_ERR_NOTFOUND;
 }
 
 int

@@ -58,7 +58,26 @@ int store_schema_version(struct store *s);
  * migration path).  Same ownership and errors as store_open(). */
 int store_open_at_version(const char *path, int version, struct store **out);
 
+/* ---- write-ahead log upkeep ---- */
+
+/* For a writer on a hot path, from another connection (db/wal.c): copies
+ * what it can of the log into the database without blocking readers
+ * or writers (a passive checkpoint); *log_frames and *copied (may be NULL)
+ * get the log's size and what is now in the database, in pages.  BURROW_OK
+ * also when another checkpoint was running. */
+int store_checkpoint(struct store *s, int *log_frames, int *copied);
+
 /* ---- settings ---- */
+
+/* The keys of the settings table, one name each for every program
+ * (store_proxy.h has the proxy pools'). */
+#define STORE_SETTING_TCP_PORT_RANGE "tcp_port_range"     /* LO-HI, burrow init */
+#define STORE_SETTING_EDGE_TLS_PORT "edge_tls_port"       /* burrow init --tls-port */
+#define STORE_SETTING_DELEGATION_ROOT "delegation_root"   /* where checks start */
+#define STORE_SETTING_DELEGATION_PORT "delegation_port"
+#define STORE_SETTING_ACME_DIRECTORY "acme.directory"
+#define STORE_SETTING_ACME_CA_BUNDLE "acme.ca_bundle"
+#define STORE_SETTING_ACME_DNS_SERVER "acme.dns_server"
 
 /* Copies the value of key into out (size outsz), or def if unset.
  * Returns BURROW_OK or BURROW_ERR_IO. */
@@ -149,6 +168,7 @@ struct store_tunnel {
 	char workspace[64];
 	int64_t created_at;
 	int64_t expires_at;    /* 0: never */
+	char sandbox[64];      /* "" if not made for a sandbox */
 };
 
 struct store_tunnel_spec {
@@ -158,7 +178,13 @@ struct store_tunnel_spec {
 	enum store_tunnel_kind kind;
 	int connect_token;
 	const char *workspace;   /* may be NULL */
-	int64_t expires_at;
+	int64_t expires_at;      /* unix seconds, 0: never */
+};
+
+/* What a runtime adds to a spec (store_tunnel_put). */
+struct store_tunnel_place {
+	const char *sandbox;     /* may be NULL; needs the spec's workspace */
+	int max_per_workspace;   /* 0: no limit */
 };
 
 /* Creates a tunnel with a fresh random label under the zone (retrying on a
@@ -169,6 +195,19 @@ struct store_tunnel_spec {
 int store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
                         struct store_tunnel *out);
 
+/* store_tunnel_create() into place->sandbox (place may be NULL),
+ * idempotent for a sandbox: if the workspace's sandbox already has a live tunnel to this target, *out gets it and
+ * *created (may be NULL) is 0; one with another kind, zone or connect_token
+ * is BURROW_ERR_EXISTS, and an expired one is replaced.  With
+ * max_per_workspace, a workspace holding that many tunnels gets
+ * BURROW_ERR_LIMIT.  now is the clock the lease is read against. */
+int store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec,
+                     const struct store_tunnel_place *place, int64_t now,
+                     struct store_tunnel *out, int *created);
+
+/* 1 if t has a lease that ran out at or before now, else 0. */
+int store_tunnel_expired(const struct store_tunnel *t, int64_t now);
+
 int store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out);
 
 /* Removes a tunnel.  BURROW_ERR_NOTFOUND if absent. */
@@ -177,6 +216,31 @@ int store_tunnel_remove(struct store *s, const char *hostname);
 /* Calls cb for each tunnel (of zone_id, or all if zone_id is 0). */
 typedef int (*store_tunnel_cb)(const struct store_tunnel *t, void *ctx);
 int store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ctx);
+
+/* Calls cb for each live tunnel (not expired at now) of workspace, only
+ * those of sandbox if not NULL, in id order. */
+int store_tunnel_list_workspace(struct store *s, const char *workspace,
+                                const char *sandbox, int64_t now,
+                                store_tunnel_cb cb, void *ctx);
+
+/* Removes tunnel hostname if it belongs to workspace.  BURROW_ERR_NOTFOUND
+ * otherwise, whoever holds it. */
+int store_tunnel_remove_in(struct store *s, const char *workspace, const char *hostname);
+
+/* Sets expires_at of every live leased tunnel of the workspace's sandbox;
+ * *renewed (may be NULL) gets the count.  Each row's update is logged, so
+ * readers learn the new expiry.  BURROW_ERR_NOTFOUND if none was live. */
+int store_tunnel_renew(struct store *s, const char *workspace, const char *sandbox,
+                       int64_t now, int64_t expires_at, int *renewed);
+
+/* Removes every tunnel of the workspace's sandbox; *removed (may be NULL)
+ * gets the count.  BURROW_ERR_NOTFOUND if it had none. */
+int store_tunnel_remove_sandbox(struct store *s, const char *workspace,
+                                const char *sandbox, int *removed);
+
+/* Removes every tunnel whose lease ran out at or before now, in one
+ * transaction; *removed (may be NULL) gets the count. */
+int store_tunnel_reap(struct store *s, int64_t now, int *removed);
 
 const char *store_tunnel_kind_name(enum store_tunnel_kind kind);
 /* Returns BURROW_OK or BURROW_ERR_INVALID for an unknown kind name. */

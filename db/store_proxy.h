@@ -162,17 +162,13 @@ int store_proxy_peer_expire(struct store *s, int64_t ip_id, const char *public_k
 /* The newest proxy change sequence, 0 if none. */
 int store_proxy_change_max(struct store *s, int64_t *seq);
 
-/* Creates an HTTP API bearer token for workspace: out gets the token (64 hex
- * characters, shown once); the store keeps only its SHA-256.
- * Errors: BURROW_ERR_INVALID (workspace), BURROW_ERR_CRYPTO. */
+/* The exit agent's bearer tokens are the workspace's API keys
+ * (store_apikey.h): one table, one check.  These are store_apikey_create(),
+ * store_apikey_check() and store_apikey_revoke() under their older names;
+ * out gets the key (STORE_APIKEY_LEN characters, shown once). */
 int store_proxy_token_create(struct store *s, const char *workspace, char out[65]);
-
-/* Checks a bearer token; on success workspace gets its workspace.
- * BURROW_ERR_REFUSED for an unknown token. */
 int store_proxy_token_check(struct store *s, const char *token,
                             char workspace[STORE_PROXY_NAME_MAX + 1]);
-
-/* Removes every token of workspace; *removed gets the count (may be NULL). */
 int store_proxy_token_revoke(struct store *s, const char *workspace, int *removed);
 
 /* True if key is the canonical base64 of a 32-byte WireGuard key. */

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "db/internal.h"
 #include "db/store_tsig.h"
@@ -59,8 +60,10 @@ store_tsig_add(struct store *s, const char *name, struct store_tsig *out)
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return store_fail(s, BURROW_ERR_CRYPTO, "RAND_bytes failed");
 	/* Standard base64 with padding, the form dig, NSD and Knot read. */
-	EVP_EncodeBlock((unsigned char *)k.secret, raw, sizeof(raw));
+	rc = base64_encode(raw, sizeof(raw), k.secret, sizeof(k.secret), NULL);
 	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc != BURROW_OK)
+		return store_fail(s, rc, "TSIG secret does not fit");
 	if ((stmt = store_stmt(s, sql)) == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, k.name);
@@ -88,16 +91,11 @@ store_tsig_get(struct store *s, const char *name, struct store_tsig *out)
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, name);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		tsig_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else {
-		rc = rc == DB_DONE ? store_fail(s, BURROW_ERR_NOTFOUND, "no TSIG key %s", name)
-		    : store_sql_error(s, rc, "read TSIG key");
-	}
+	if ((rc = store_step_row(s, stmt, "read TSIG key", "no TSIG key %s", name)) != BURROW_OK)
+		return rc;
+	tsig_from_row(stmt, out);
 	db_reset(stmt);
-	return rc;
+	return BURROW_OK;
 }
 
 /* Secondaries name their key (a foreign key): refuse with the way out

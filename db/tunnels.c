@@ -42,7 +42,7 @@ store_tunnel_kind_parse(const char *name, enum store_tunnel_kind *kind)
 #define TUNNEL_COLUMNS \
 	"t.id, t.hostname, t.zone_id, z.name, t.target_host, t.target_port, " \
 	"t.kind, coalesce(t.public_port, 0), t.connect_token, t.workspace, " \
-	"t.created_at, t.expires_at"
+	"t.created_at, t.expires_at, t.sandbox"
 
 static void
 tunnel_from_row(struct db_stmt *stmt, struct store_tunnel *t)
@@ -64,6 +64,13 @@ tunnel_from_row(struct db_stmt *stmt, struct store_tunnel *t)
 	store_column_text(stmt, 9, t->workspace, sizeof(t->workspace));
 	t->created_at = db_column_int64(stmt, 10);
 	t->expires_at = db_column_int64(stmt, 11);
+	store_column_text(stmt, 12, t->sandbox, sizeof(t->sandbox));
+}
+
+int
+store_tunnel_expired(const struct store_tunnel *t, int64_t now)
+{
+	return t->expires_at != 0 && t->expires_at <= now;
 }
 
 static int
@@ -142,13 +149,13 @@ resolve_zone(struct store *s, const char *zone, struct store_zone *z)
  * retries inside it. */
 static int
 insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
-              const struct store_zone *z, uint16_t port, char *hostname,
-              int *collided)
+              const char *sandbox, const struct store_zone *z, uint16_t port,
+              char *hostname, int *collided)
 {
 	static const char sql[] =
 	    "INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, "
-	    "public_port, connect_token, workspace, created_at, expires_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
+	    "public_port, connect_token, workspace, created_at, expires_at, sandbox) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id";
 	char label[NAMES_LABEL_LEN + 1];
 	struct db_stmt *stmt;
 	int rc;
@@ -173,6 +180,7 @@ insert_tunnel(struct store *s, const struct store_tunnel_spec *spec,
 	db_bind_text(stmt, 8, spec->workspace != NULL ? spec->workspace : "");
 	db_bind_int64(stmt, 9, (int64_t)time(NULL));
 	db_bind_int64(stmt, 10, spec->expires_at);
+	db_bind_text(stmt, 11, sandbox);
 	rc = db_step(stmt);
 	db_reset(stmt);
 	if (rc == DB_ROW)
@@ -196,6 +204,8 @@ check_spec(struct store *s, const struct store_tunnel_spec *spec)
 		    spec->target_host != NULL ? spec->target_host : "");
 	if (spec->workspace != NULL && strlen(spec->workspace) >= 64)
 		return store_fail(s, BURROW_ERR_INVALID, "workspace name too long");
+	if (spec->expires_at < 0)
+		return store_fail(s, BURROW_ERR_INVALID, "negative expiry");
 	/* Connect tokens are checked in HTTP requests; a tcp tunnel carries
 	 * raw bytes the edge never reads, so the token would protect nothing. */
 	if (spec->kind == STORE_TUNNEL_TCP && spec->connect_token)
@@ -204,20 +214,120 @@ check_spec(struct store *s, const struct store_tunnel_spec *spec)
 	return BURROW_OK;
 }
 
-int
-store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
-                    struct store_tunnel *out)
+/* The workspace's tunnel count against its limit, inside the transaction. */
+static int
+check_limit(struct store *s, const struct store_tunnel_spec *spec, int max)
 {
+	static const char sql[] = "SELECT count(*) FROM tunnels WHERE workspace = ?";
+	struct db_stmt *stmt;
+	int64_t n = 0;
+	int rc;
+
+	if (max <= 0)
+		return BURROW_OK;
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	db_bind_text(stmt, 1, spec->workspace != NULL ? spec->workspace : "");
+	rc = db_step(stmt);
+	if (rc == DB_ROW)
+		n = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, "count tunnels");
+	if (n >= max)
+		return store_fail(s, BURROW_ERR_LIMIT, "workspace %s has %lld tunnels, its limit",
+		    spec->workspace != NULL ? spec->workspace : "", (long long)n);
+	return BURROW_OK;
+}
+
+/* The sandbox's tunnel to the spec's target, if any: *found is 1 and *t
+ * holds it. */
+static int
+find_sandbox_target(struct store *s, const struct store_tunnel_spec *spec,
+                    const char *sandbox, struct store_tunnel *t, int *found)
+{
+	static const char sql[] =
+	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
+	    "WHERE t.workspace = ? AND t.sandbox = ? AND t.target_host = ? "
+	    "AND t.target_port = ?";
+	struct db_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	*found = 0;
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	db_bind_text(stmt, 1, spec->workspace);
+	db_bind_text(stmt, 2, sandbox);
+	db_bind_text(stmt, 3, spec->target_host);
+	db_bind_int64(stmt, 4, spec->target_port);
+	rc = db_step(stmt);
+	if (rc == DB_ROW) {
+		tunnel_from_row(stmt, t);
+		*found = 1;
+	}
+	db_reset(stmt);
+	return rc == DB_ROW || rc == DB_DONE ? BURROW_OK
+	    : store_sql_error(s, rc, "find sandbox tunnel");
+}
+
+/* A retried create: the live tunnel it made before is the answer, one that
+ * asked for something else a conflict, an expired one goes first. */
+static int
+reuse_existing(struct store *s, const struct store_tunnel_spec *spec, const char *sandbox,
+               const struct store_zone *z, int64_t now, struct store_tunnel *t,
+               int *reused)
+{
+	int rc, found;
+
+	*reused = 0;
+	if (sandbox[0] == '\0')
+		return BURROW_OK;
+	if ((rc = find_sandbox_target(s, spec, sandbox, t, &found)) != BURROW_OK || !found)
+		return rc;
+	if (store_tunnel_expired(t, now))
+		return store_tunnel_remove(s, t->hostname);
+	if (t->kind != spec->kind || t->zone_id != z->id ||
+	    t->connect_token != (spec->connect_token ? 1 : 0))
+		return store_fail(s, BURROW_ERR_EXISTS,
+		    "sandbox %s already has tunnel %s to this target with other settings",
+		    sandbox, t->hostname);
+	*reused = 1;
+	return BURROW_OK;
+}
+
+static int
+check_place(struct store *s, const struct store_tunnel_spec *spec, const char *sandbox)
+{
+	if (sandbox[0] != '\0' && (spec->workspace == NULL || spec->workspace[0] == '\0'))
+		return store_fail(s, BURROW_ERR_INVALID, "a sandbox needs a workspace");
+	if (strlen(sandbox) >= 64)
+		return store_fail(s, BURROW_ERR_INVALID, "sandbox name too long");
+	return BURROW_OK;
+}
+
+int
+store_tunnel_put(struct store *s, const struct store_tunnel_spec *spec,
+                 const struct store_tunnel_place *place, int64_t now,
+                 struct store_tunnel *out, int *created)
+{
+	const char *sandbox = place != NULL && place->sandbox != NULL ? place->sandbox : "";
+	int max = place != NULL ? place->max_per_workspace : 0;
 	struct store_zone z;
+	struct store_tunnel old;
 	char hostname[NAMES_MAX + 1];
 	uint16_t port = 0;
-	int rc, attempt, collided = 1;
+	int rc, attempt, collided = 1, reused = 0;
 
-	if ((rc = check_spec(s, spec)) != BURROW_OK)
+	if ((rc = check_spec(s, spec)) != BURROW_OK ||
+	    (rc = check_place(s, spec, sandbox)) != BURROW_OK)
 		return rc;
 	if ((rc = store_begin(s)) != BURROW_OK)
 		return rc;
 	if ((rc = resolve_zone(s, spec->zone, &z)) != BURROW_OK)
+		goto out;
+	if ((rc = reuse_existing(s, spec, sandbox, &z, now, &old, &reused)) != BURROW_OK || reused)
+		goto out;
+	if ((rc = check_limit(s, spec, max)) != BURROW_OK)
 		goto out;
 	/* Writers hold the store's writer lock (engine.h), so the pick sees
 	 * every committed port; the unique constraints still have the last
@@ -225,7 +335,7 @@ store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
 	for (attempt = 0; attempt < NAME_ATTEMPTS && collided; attempt++) {
 		if (spec->kind == STORE_TUNNEL_TCP && (rc = pick_port(s, &port)) != BURROW_OK)
 			goto out;
-		if ((rc = insert_tunnel(s, spec, &z, port, hostname, &collided)) != BURROW_OK)
+		if ((rc = insert_tunnel(s, spec, sandbox, &z, port, hostname, &collided)) != BURROW_OK)
 			goto out;
 	}
 	if (collided)
@@ -234,7 +344,21 @@ store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
 out:
 	if ((rc = store_end(s, rc)) != BURROW_OK)
 		return rc;
+	if (created != NULL)
+		*created = !reused;
+	if (reused) {
+		if (out != NULL)
+			*out = old;
+		return BURROW_OK;
+	}
 	return out != NULL ? store_tunnel_get(s, hostname, out) : BURROW_OK;
+}
+
+int
+store_tunnel_create(struct store *s, const struct store_tunnel_spec *spec,
+                    struct store_tunnel *out)
+{
+	return store_tunnel_put(s, spec, NULL, (int64_t)time(NULL), out, NULL);
 }
 
 int
@@ -249,17 +373,11 @@ store_tunnel_get(struct store *s, const char *hostname, struct store_tunnel *out
 	if (stmt == NULL)
 		return BURROW_ERR_IO;
 	db_bind_text(stmt, 1, hostname);
-	rc = db_step(stmt);
-	if (rc == DB_ROW) {
-		tunnel_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no tunnel %s", hostname);
-	} else {
-		rc = store_sql_error(s, rc, "read tunnel");
-	}
+	if ((rc = store_step_row(s, stmt, "read tunnel", "no tunnel %s", hostname)) != BURROW_OK)
+		return rc;
+	tunnel_from_row(stmt, out);
 	db_reset(stmt);
-	return rc;
+	return BURROW_OK;
 }
 
 int
@@ -302,4 +420,106 @@ store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ct
 		return BURROW_ERR_IO;
 	db_bind_int64(stmt, 1, zone_id);
 	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
+}
+
+int
+store_tunnel_list_workspace(struct store *s, const char *workspace, const char *sandbox,
+                            int64_t now, store_tunnel_cb cb, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT " TUNNEL_COLUMNS " FROM tunnels t JOIN zones z ON z.id = t.zone_id "
+	    "WHERE t.workspace = ?1 AND (CAST(?2 AS TEXT) IS NULL OR t.sandbox = ?2) "
+	    "AND (t.expires_at = 0 OR t.expires_at > ?3) ORDER BY t.id";
+	struct db_stmt *stmt = store_stmt(s, sql);
+	struct tunnel_walk w = { cb, ctx };
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	db_bind_text(stmt, 1, workspace);
+	if (sandbox != NULL)
+		db_bind_text(stmt, 2, sandbox);
+	db_bind_int64(stmt, 3, now);
+	return store_each_row(s, stmt, tunnel_row, &w, "list tunnels");
+}
+
+int
+store_tunnel_remove_in(struct store *s, const char *workspace, const char *hostname)
+{
+	static const char sql[] =
+	    "DELETE FROM tunnels WHERE hostname = lower(?) AND workspace = ?";
+	struct db_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	db_bind_text(stmt, 1, hostname);
+	db_bind_text(stmt, 2, workspace);
+	return store_change_one(s, stmt, "remove tunnel", "no tunnel %s", hostname);
+}
+
+/* Steps a bound multi-row write; *count (may be NULL) gets the rows it
+ * touched, and none is BURROW_ERR_NOTFOUND when missing is set. */
+static int
+write_many(struct store *s, struct db_stmt *stmt, const char *what, int *count,
+           const char *missing, const char *name)
+{
+	int rc, n;
+
+	if ((rc = store_step_done(s, stmt, what)) != BURROW_OK)
+		return rc;
+	n = s->eng->changes(s);
+	if (count != NULL)
+		*count = n;
+	if (n == 0 && missing != NULL)
+		return store_fail(s, BURROW_ERR_NOTFOUND, "%s %s", missing, name);
+	return BURROW_OK;
+}
+
+int
+store_tunnel_renew(struct store *s, const char *workspace, const char *sandbox,
+                   int64_t now, int64_t expires_at, int *renewed)
+{
+	static const char sql[] =
+	    "UPDATE tunnels SET expires_at = ?1 WHERE workspace = ?2 AND sandbox = ?3 "
+	    "AND expires_at > ?4";
+	struct db_stmt *stmt;
+
+	if (expires_at <= now)
+		return store_fail(s, BURROW_ERR_INVALID, "a lease must end in the future");
+	if ((stmt = store_stmt(s, sql)) == NULL)
+		return BURROW_ERR_IO;
+	db_bind_int64(stmt, 1, expires_at);
+	db_bind_text(stmt, 2, workspace);
+	db_bind_text(stmt, 3, sandbox);
+	db_bind_int64(stmt, 4, now);
+	return write_many(s, stmt, "renew lease", renewed, "no live leased tunnel in sandbox",
+	    sandbox);
+}
+
+int
+store_tunnel_remove_sandbox(struct store *s, const char *workspace, const char *sandbox,
+                            int *removed)
+{
+	static const char sql[] = "DELETE FROM tunnels WHERE workspace = ? AND sandbox = ?";
+	struct db_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	if (sandbox == NULL || sandbox[0] == '\0')
+		return store_fail(s, BURROW_ERR_INVALID, "empty sandbox name");
+	db_bind_text(stmt, 1, workspace);
+	db_bind_text(stmt, 2, sandbox);
+	return write_many(s, stmt, "remove sandbox", removed, "no tunnel in sandbox", sandbox);
+}
+
+int
+store_tunnel_reap(struct store *s, int64_t now, int *removed)
+{
+	static const char sql[] =
+	    "DELETE FROM tunnels WHERE expires_at > 0 AND expires_at <= ?";
+	struct db_stmt *stmt = store_stmt(s, sql);
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	db_bind_int64(stmt, 1, now);
+	return write_many(s, stmt, "reap tunnels", removed, NULL, NULL);
 }

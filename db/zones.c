@@ -41,18 +41,13 @@ store_zone_from_row(struct db_stmt *stmt, struct store_zone *z)
 static int
 zone_one(struct store *s, struct db_stmt *stmt, struct store_zone *out, const char *what)
 {
-	int rc = db_step(stmt);
+	int rc;
 
-	if (rc == DB_ROW) {
-		store_zone_from_row(stmt, out);
-		rc = BURROW_OK;
-	} else if (rc == DB_DONE) {
-		rc = store_fail(s, BURROW_ERR_NOTFOUND, "no zone %s", what);
-	} else {
-		rc = store_sql_error(s, rc, "read zone");
-	}
+	if ((rc = store_step_row(s, stmt, "read zone", "no zone %s", what)) != BURROW_OK)
+		return rc;
+	store_zone_from_row(stmt, out);
 	db_reset(stmt);
-	return rc;
+	return BURROW_OK;
 }
 
 int

@@ -28,6 +28,7 @@ struct ctx {
 	const struct dns_query *q;
 	const struct dns_zone *zone;
 	const struct dns_node *qnode;   /* node of the query name, if it exists */
+	uint64_t now;                   /* for leases (zone_index_lease_over) */
 	struct plan_item plan[PLAN_MAX];
 	int nplan;
 	uint8_t *out;
@@ -75,8 +76,9 @@ plan_additional(struct ctx *c, const struct dns_rrset *r)
 		if (zone_index_in_zone(t, len, c->zone)) {
 			const struct dns_node *n = zone_index_lookup(c->idx, t, len);
 			if (n != NULL && n->zone == c->zone) {
-				plan_add(c, SEC_ADD_A, n, zone_index_rrset(n, DNS_TYPE_A));
-				plan_add(c, SEC_ADD_AAAA, n, zone_index_rrset(n, DNS_TYPE_AAAA));
+				plan_add(c, SEC_ADD_A, n, zone_index_rrset_at(n, DNS_TYPE_A, c->now));
+				plan_add(c, SEC_ADD_AAAA, n,
+				    zone_index_rrset_at(n, DNS_TYPE_AAAA, c->now));
 			}
 		}
 		t += len;
@@ -194,11 +196,13 @@ put_header(uint8_t *out, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
 	dns_put16(out + 10, ar);
 }
 
-/* A response of the header alone (NSD's query_error). */
+/* A response of the header alone (NSD's query_error): the query's flags
+ * but AD, which an answer we did not validate must not carry. */
 static size_t
 reply_bare(const struct dns_query *q, uint16_t flags, int rcode, uint8_t *out)
 {
-	put_header(out, q->id, (uint16_t)((flags & ~0x000F) | DNS_FLAG_QR | rcode), 0, 0, 0, 0);
+	flags &= (uint16_t)~(0x000F | DNS_FLAG_AD);
+	put_header(out, q->id, (uint16_t)(flags | DNS_FLAG_QR | rcode), 0, 0, 0, 0);
 	return DNS_HEADER_LEN;
 }
 
@@ -224,15 +228,19 @@ reply_question(const struct dns_query *q, const uint8_t *pkt, int rcode, uint16_
 	return pos;
 }
 
-/* Finds the zone and, if it exists, the node of the query name. */
+/* Finds the zone and, if it exists, the node of the query name.  A tunnel
+ * name whose lease is over, with nothing else at or below it, is absent:
+ * NXDOMAIN like a removed one, until the reaper deletes its row. */
 static const struct dns_zone *
-find_zone(const struct zone_index *idx, const struct dns_query *q,
+find_zone(const struct zone_index *idx, const struct dns_query *q, uint64_t now,
           const struct dns_node **qnode)
 {
 	const struct dns_node *n = zone_index_lookup(idx, q->lname, q->qname_len);
 	size_t off = 0;
 
 	*qnode = n;
+	if (n != NULL && zone_index_lease_over(n, now) && n->rrsets == NULL && n->children == 0)
+		*qnode = NULL;
 	if (n != NULL)
 		return n->zone;
 	/* The closest existing ancestor decides the zone: zones never
@@ -247,53 +255,107 @@ find_zone(const struct zone_index *idx, const struct dns_query *q,
 
 /* RFC 8482 4.1: one RRset answers ANY, the first by type (SOA at the apex). */
 static const struct dns_rrset *
-any_rrset(const struct dns_node *n)
+any_rrset(const struct dns_node *n, uint64_t now)
 {
 	static const uint16_t order[] = { DNS_TYPE_SOA, DNS_TYPE_A, DNS_TYPE_AAAA };
 	const struct dns_rrset *r;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if ((r = zone_index_rrset(n, order[i])) != NULL)
+		if ((r = zone_index_rrset_at(n, order[i], now)) != NULL)
 			return r;
 	return n->rrsets;
+}
+
+/* Tells cls (if not NULL) what the response is: name is the query name
+ * for RRL_POSITIVE, the zone apex for the others (NULL: the root). */
+static void
+classify(struct rrl_class *cls, enum rrl_kind kind, const uint8_t *name, size_t name_len,
+         uint16_t qtype, size_t head_len)
+{
+	if (cls == NULL)
+		return;
+	cls->kind = kind;
+	cls->qtype = qtype;
+	cls->head_len = (uint16_t)head_len;
+	if (name == NULL) {
+		name = (const uint8_t *)"";
+		name_len = 1;
+	}
+	cls->name_len = (uint8_t)name_len;
+	memcpy(cls->name, name, name_len);
+}
+
+/* The answer to a packet dns_query_parse() did not find a plain query. */
+static size_t
+answer_unparsed(const struct dns_query *q, enum dns_parse_result pr, const uint8_t *pkt,
+                enum dns_transport transport, uint8_t *out, struct rrl_class *cls)
+{
+	classify(cls, RRL_ERROR, NULL, 0, 0, DNS_HEADER_LEN);
+	switch (pr) {
+	case DNS_PARSE_DROP:
+		return 0;
+	case DNS_PARSE_FORMERR:
+		return reply_bare(q, (q->flags & (DNS_FLAG_RD | DNS_OPCODE_MASK)), DNS_RCODE_FORMERR, out);
+	case DNS_PARSE_FORMERR_BARE:
+		return reply_bare(q, q->flags & DNS_OPCODE_MASK, DNS_RCODE_FORMERR, out);
+	case DNS_PARSE_NOTIMP:
+		return reply_bare(q, q->flags, DNS_RCODE_NOTIMP, out);
+	case DNS_PARSE_XFR:
+	case DNS_PARSE_TSIG:
+		/* xfr.c's replies carry the question. */
+		classify(cls, RRL_ERROR, NULL, 0, 0, q->question_end);
+		/* RFC 5936 4.2: AXFR only over TCP; NOTIMP over UDP, as NSD. */
+		if (pr == DNS_PARSE_XFR && q->qtype == DNS_TYPE_AXFR && transport == DNS_UDP)
+			return reply_question(q, pkt, DNS_RCODE_NOTIMP, 0, 1, out);
+		return DNS_ANSWER_XFR;
+	case DNS_PARSE_OK:
+		break;
+	}
+	return 0;
+}
+
+/* Refuses what no zone of ours could answer: returns the reply, or 0 if
+ * the query is for the zones to answer. */
+static size_t
+answer_unsupported(const struct dns_query *q, const uint8_t *pkt, uint8_t *out,
+                   struct rrl_class *cls)
+{
+	classify(cls, RRL_ERROR, NULL, 0, 0, q->question_end);
+	/* RFC 6891 6.1.3: an unknown version gets BADVERS and nothing else. */
+	if (q->edns == DNS_EDNS_BADVERS)
+		return reply_question(q, pkt, DNS_RCODE_BADVERS, 0, 1, out);
+	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) {
+		/* EDE 21, "Not Supported"; NSD keeps the question only for CH. */
+		if (q->qclass != DNS_CLASS_CH)
+			classify(cls, RRL_ERROR, NULL, 0, 0, DNS_HEADER_LEN);
+		return reply_question(q, pkt, DNS_RCODE_REFUSED, 21, q->qclass == DNS_CLASS_CH, out);
+	}
+	return 0;
 }
 
 size_t
 dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
            enum dns_transport transport, uint8_t *out, size_t cap)
 {
+	return dns_answer_at(idx, pkt, len, transport, 0, out, cap, NULL);
+}
+
+size_t
+dns_answer_at(const struct zone_index *idx, const uint8_t *pkt, size_t len,
+              enum dns_transport transport, uint64_t now, uint8_t *out, size_t cap,
+              struct rrl_class *cls)
+{
 	struct dns_query q;
 	struct ctx c;
 	size_t limit;
 	uint16_t flags;
-	int rcode = DNS_RCODE_NOERROR;
+	int rcode = DNS_RCODE_NOERROR, answered = 0;
+	enum dns_parse_result pr = dns_query_parse(pkt, len, &q);
 
-	switch (dns_query_parse(pkt, len, &q)) {
-	case DNS_PARSE_DROP:
-		return 0;
-	case DNS_PARSE_FORMERR:
-		return reply_bare(&q, (q.flags & (DNS_FLAG_RD | DNS_OPCODE_MASK)), DNS_RCODE_FORMERR, out);
-	case DNS_PARSE_FORMERR_BARE:
-		return reply_bare(&q, q.flags & DNS_OPCODE_MASK, DNS_RCODE_FORMERR, out);
-	case DNS_PARSE_NOTIMP:
-		return reply_bare(&q, q.flags, DNS_RCODE_NOTIMP, out);
-	case DNS_PARSE_XFR:
-		/* RFC 5936 4.2: AXFR only over TCP; NOTIMP over UDP, as NSD. */
-		if (q.qtype == DNS_TYPE_AXFR && transport == DNS_UDP)
-			return reply_question(&q, pkt, DNS_RCODE_NOTIMP, 0, 1, out);
-		return DNS_ANSWER_XFR;
-	case DNS_PARSE_TSIG:
-		return DNS_ANSWER_XFR;
-	case DNS_PARSE_OK:
-		break;
-	}
-	/* RFC 6891 6.1.3: an unknown version gets BADVERS and nothing else. */
-	if (q.edns == DNS_EDNS_BADVERS)
-		return reply_question(&q, pkt, DNS_RCODE_BADVERS, 0, 1, out);
-	if (q.qclass != DNS_CLASS_IN && q.qclass != DNS_CLASS_ANY)
-		/* EDE 21, "Not Supported"; NSD keeps the question only for CH. */
-		return reply_question(&q, pkt, DNS_RCODE_REFUSED, 21,
-		    q.qclass == DNS_CLASS_CH, out);
+	if (pr != DNS_PARSE_OK)
+		return answer_unparsed(&q, pr, pkt, transport, out, cls);
+	if ((limit = answer_unsupported(&q, pkt, out, cls)) != 0)
+		return limit;
 
 	memset(&c, 0, offsetof(struct ctx, plan));
 	c.nplan = 0;
@@ -301,7 +363,8 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 	memset(c.counts, 0, sizeof(c.counts));
 	c.idx = idx;
 	c.q = &q;
-	if ((c.zone = find_zone(idx, &q, &c.qnode)) == NULL)
+	c.now = now;
+	if ((c.zone = find_zone(idx, &q, now, &c.qnode)) == NULL)
 		/* Not ours: REFUSED, no recursion (RFC 1034 4.3.1); EDE 20. */
 		return reply_question(&q, pkt, DNS_RCODE_REFUSED, 20, 1, out);
 
@@ -324,9 +387,10 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 	if (c.qnode == NULL) {
 		rcode = DNS_RCODE_NXDOMAIN;
 	} else {
-		const struct dns_rrset *r = q.qtype == DNS_TYPE_ANY ? any_rrset(c.qnode)
-		    : zone_index_rrset(c.qnode, q.qtype);
+		const struct dns_rrset *r = q.qtype == DNS_TYPE_ANY ? any_rrset(c.qnode, now)
+		    : zone_index_rrset_at(c.qnode, q.qtype, now);
 		if (r != NULL) {
+			answered = 1;
 			plan_rrset(&c, SEC_ANSWER, c.qnode, r);
 			/* NSD's default (not minimal-responses): the zone's NS
 			 * set in authority, except for ANY (RFC 8482). */
@@ -334,6 +398,11 @@ dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 				plan_rrset(&c, SEC_AUTHORITY, c.zone->apex, c.zone->ns);
 		}
 	}
+	if (answered)
+		classify(cls, RRL_POSITIVE, q.lname, q.qname_len, q.qtype, q.question_end);
+	else
+		classify(cls, rcode == DNS_RCODE_NXDOMAIN ? RRL_NXDOMAIN : RRL_NODATA,
+		    c.zone->name, c.zone->name_len, 0, q.question_end);
 	/* Negative answers (NXDOMAIN, or NODATA incl. an empty non-terminal)
 	 * carry the SOA in authority, TTL min(SOA TTL, MINIMUM): RFC 2308 3. */
 	if (c.nplan == 0 && q.qclass != DNS_CLASS_ANY)

@@ -1,8 +1,8 @@
 /*
  * answer.h: a query in, a response out, from the zone index alone.
  *
- * Pure: no sockets, no allocation, no clock; safe to call from any thread
- * that holds the index for reading.  Answers follow RFC 1034 4.3.2 the way
+ * Pure: no sockets, no allocation, no clock (the caller passes the time);
+ * safe to call from any thread that holds the index for reading.  Answers follow RFC 1034 4.3.2 the way
  * NSD does (same sections, same error codes), with minimal ANY answers
  * (RFC 8482) and EDNS(0) per RFC 6891.
  */
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns/rrl.h"
 #include "dns/zone_index.h"
 
 /* Transport of a query: limits the response size. */
@@ -27,5 +28,14 @@ enum dns_transport { DNS_UDP, DNS_TCP };
  * answer, or DNS_ANSWER_XFR.  Never reads past len. */
 size_t dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
                   enum dns_transport transport, uint8_t *out, size_t cap);
+
+/* dns_answer() at time now (Unix seconds, the worker's cached clock): a
+ * tunnel whose lease ended at or before now is answered as absent (0: leases
+ * are not looked at, as in dns_answer()).  If cls is not NULL it is set to
+ * the response's class for rate limiting (rrl.h), also for DNS_ANSWER_XFR
+ * (whatever xfr_handle() answers is an error-class response). */
+size_t dns_answer_at(const struct zone_index *idx, const uint8_t *pkt, size_t len,
+                     enum dns_transport transport, uint64_t now, uint8_t *out, size_t cap,
+                     struct rrl_class *cls);
 
 #endif

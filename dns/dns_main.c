@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "db/store.h"
 #include "dns/catalog.h"
 #include "dns/index_load.h"
@@ -20,9 +21,20 @@
 	"usage: burrow-dns [--db PATH] [--listen ADDR:PORT]... [--threads N]\n" \
 	"                  [--tcp-max N] [--tcp-idle SECONDS] [--poll-ms MS]\n" \
 	"                  [--catalog NAME|none] [--journal-mb N]\n" \
+	"                  [--udp-steer cpu|flow|shared]\n" \
+	"                  [--rrl-rate N] [--rrl-slip N] [--rrl-exempt CIDR]...\n" \
 	"                  [--log FILE] [--verbose]\n" \
 	"  --poll-ms  read the store's change log at least this often (default 1000);\n" \
-	"             writes to the store wake burrow-dns at once where inotify works\n"
+	"             writes to the store wake burrow-dns at once where inotify works\n" \
+	"  --udp-steer with --threads > 1, UDP queries go to the worker of the CPU\n" \
+	"             that received them (cpu, default), by client flow (flow: for a\n" \
+	"             single-queue NIC without RPS) or to one shared socket (shared)\n" \
+	"  --rrl-rate UDP responses per second to one client netblock (/24, IPv6 /56)\n" \
+	"             per response class (default 200; 0: off); TCP is never limited\n" \
+	"  --rrl-slip over the rate, every Nth response is sent truncated (TC=1) so a\n" \
+	"             real resolver retries over TCP, the rest dropped (default 2;\n" \
+	"             0: drop them all, 1: truncate them all)\n" \
+	"  --rrl-exempt  never rate-limit clients in this block (repeatable)\n"
 
 static int
 parse_int(const char *s, long min, long max, int *out)
@@ -58,12 +70,17 @@ main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "catalog", required_argument, NULL, 'C' },
 		{ "journal-mb", required_argument, NULL, 'J' },
+		{ "udp-steer", required_argument, NULL, 'U' },
+		{ "rrl-rate", required_argument, NULL, 'R' },
+		{ "rrl-slip", required_argument, NULL, 'S' },
+		{ "rrl-exempt", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config cfg = { { NULL }, 0, 1, 256, 10000, 1000, CATALOG_DEFAULT_NAME,
-	    (size_t)64 << 20 };
+	    (size_t)64 << 20, DNS_UDP_STEER_CPU,
+	    { .rate = RRL_DEFAULT_RATE, .slip = RRL_DEFAULT_SLIP } };
 	const char *db = getenv("BURROW_DB"), *logfile = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	struct store *store = NULL;
@@ -117,6 +134,35 @@ main(int argc, char **argv)
 				goto usage;
 			cfg.journal_max = (size_t)secs << 20;
 			break;
+		case 'U':
+			if (strcmp(optarg, "cpu") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_CPU;
+			else if (strcmp(optarg, "flow") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_FLOW;
+			else if (strcmp(optarg, "shared") == 0)
+				cfg.udp_steer = DNS_UDP_STEER_SHARED;
+			else
+				goto usage;
+			break;
+		case 'R':
+			if (parse_int(optarg, 0, 1000000, &secs) != BURROW_OK)
+				goto usage;
+			cfg.rrl.rate = (uint32_t)secs;
+			break;
+		case 'S':
+			if (parse_int(optarg, 0, 100, &secs) != BURROW_OK)
+				goto usage;
+			cfg.rrl.slip = (uint32_t)secs;
+			break;
+		case 'E':
+			if (cfg.rrl.nexempt == RRL_EXEMPT_MAX ||
+			    netaddr_cidr_parse(optarg, &cfg.rrl.exempt[cfg.rrl.nexempt]) != BURROW_OK) {
+				fprintf(stderr, "burrow-dns: --rrl-exempt: '%s' is not an address block "
+				    "(ADDR/LEN, host bits clear; at most %d)\n", optarg, RRL_EXEMPT_MAX);
+				return 2;
+			}
+			cfg.rrl.nexempt++;
+			break;
 		case 'v':
 			level = LOG_LEVEL_DEBUG;
 			break;
@@ -159,8 +205,19 @@ main(int argc, char **argv)
 		goto out;
 	for (int i = 0; i < cfg.nlisten; i++)
 		log_info("listening on %s (UDP and TCP)", cfg.listen[i]);
+	if (cfg.rrl.rate > 0)
+		log_info("UDP response rate limit: %u/s per netblock and class, slip %u, "
+		    "%d exempt blocks", cfg.rrl.rate, cfg.rrl.slip, cfg.rrl.nexempt);
+	else
+		log_info("UDP response rate limit: off");
 	if (dns_server_run(srv) == BURROW_OK)
 		rc = 0;
+	if (cfg.rrl.rate > 0) {
+		struct dns_stats st;
+		dns_server_stats(srv, &st);
+		log_info("rate limiting dropped %llu and truncated %llu UDP responses",
+		    (unsigned long long)st.rrl_dropped, (unsigned long long)st.rrl_slipped);
+	}
 out:
 	dns_server_free(srv);
 	zone_index_free(idx);

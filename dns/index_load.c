@@ -159,6 +159,8 @@ load_tunnel(const struct store_tunnel *t, void *ctx)
 		return rc;
 	if (rc != BURROW_OK)
 		log_error("tunnel %s: not served: %s", t->hostname, burrow_strerror(rc));
+	else if (t->expires_at != 0)
+		zone_index_lease_set(c->idx, z, t->hostname, t->expires_at);
 	return 0;
 }
 
@@ -299,6 +301,9 @@ reload_name(struct store *s, struct zone_index *idx, struct dns_zone *z, const c
 	if (rc == BURROW_OK) {
 		/* An empty list clears the records; the tunnel flag is set too. */
 		rc = zone_index_name_set(idx, z, name, tunnel, c.rrs);
+		/* A renewal is an UPDATE of expires_at alone: it lands here. */
+		if (rc == BURROW_OK && tunnel)
+			rc = zone_index_lease_set(idx, z, name, t.expires_at);
 		if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
 			log_error("%s: not served: %s", name, burrow_strerror(rc));
 			rc = BURROW_OK;

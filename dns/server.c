@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -19,80 +20,22 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include <ldns/ldns.h>
-
 #include "common/error.h"
 #include "common/log.h"
 #include "common/netaddr.h"
-#include "db/store_secondary.h"
 #include "db/store_watch.h"
 #include "dns/answer.h"
 #include "dns/catalog.h"
-#include "dns/index_load.h"
 #include "dns/ixfr_journal.h"
 #include "dns/notify.h"
-#include "dns/server.h"
+#include "dns/server_internal.h"
 #include "dns/xfr.h"
 
-#define UDP_BATCH 32
-#define UDP_IN_MAX 4096
 /* Stop reading a TCP client that does not read its answers (RFC 7766 6.2.3
  * allows the server to protect itself). */
 #define TCP_OUT_HIGH (256 * 1024)
 /* How often the secondaries table is re-read (it is a handful of rows). */
 #define SECONDARIES_POLL_MS 1000
-
-struct dns_worker;
-
-struct tcp_conn {
-	struct tcp_conn *prev, *next;   /* the worker's list, least recently active first */
-	struct dns_worker *w;
-	struct bufferevent *bev;
-	int closing;                    /* the client sent EOF: close once flushed */
-	struct xfr_stream *xfr;         /* a transfer being sent */
-	char xfr_note[160];
-	struct sockaddr_storage peer;
-};
-
-struct dns_worker {
-	struct dns_server *srv;
-	int n;
-	pthread_t thread;
-	int started;
-	struct event_base *base;
-	pthread_mutex_t lock;           /* held while answering from the index */
-	int udp_fd[DNS_SERVER_LISTEN_MAX];
-	struct event *udp_ev[DNS_SERVER_LISTEN_MAX];
-	struct evconnlistener *tcp[DNS_SERVER_LISTEN_MAX];
-	int nsock;
-	int stop_pipe[2];
-	struct event *stop_ev;
-	struct tcp_conn *head, *tail;
-	int nconn;
-	/* UDP batch buffers */
-	struct mmsghdr in_msg[UDP_BATCH], out_msg[UDP_BATCH];
-	struct iovec in_iov[UDP_BATCH], out_iov[UDP_BATCH];
-	struct sockaddr_storage addr[UDP_BATCH];
-	uint8_t in[UDP_BATCH][UDP_IN_MAX];
-	uint8_t out[UDP_BATCH][DNS_EDNS_SIZE];
-	uint8_t tcp_buf[2 + DNS_MSG_MAX];
-};
-
-struct dns_server {
-	struct dns_server_config cfg;
-	struct store *store;
-	struct zone_index *idx;
-	int64_t seq;
-	struct dns_worker *w;
-	int nw;
-	struct store_watch *watch;      /* runs follow_changes() on store writes */
-	struct event *sig_term, *sig_int, *sig_hup, *sec_ev;
-	int failed;
-	struct ixfr_journal *journal;
-	struct catalog *catalog;
-	struct xfr_acl acl;             /* read under a worker lock */
-	struct notify_sender *notify;
-};
 
 static void
 log_note(const char *note)
@@ -101,13 +44,71 @@ log_note(const char *note)
 		log_info("%s", note);
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The worker's clock for leases and RRL, in Unix seconds: libevent's time
+ * of this loop iteration, so no system call per query. */
+static uint64_t
+loop_seconds(struct dns_worker *w)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(w->base, &tv);
+	return (uint64_t)tv.tv_sec;
+}
+
 /* ---- UDP ---- */
+
+/* Sends the m replies of a batch read at t0 (now_ns).  sendmmsg() may take
+ * fewer than m: the rest is sent again.  A reply that cannot be sent now
+ * (a full socket buffer) is dropped and counted: the client retries
+ * (RFC 1035 4.2.1), and a worker never blocks. */
+static void
+udp_send(struct dns_worker *w, int fd, int m, uint64_t t0)
+{
+	int sent = 0, k;
+
+	while (sent < m) {
+		k = sendmmsg(fd, w->out_msg + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+		if (k > 0) {
+			for (int i = sent; i < sent + k; i++)
+				dns_stats_answer(&w->stats, DNS_UDP,
+				    w->out_msg[i].msg_hdr.msg_iov->iov_base,
+				    w->out_msg[i].msg_hdr.msg_iov->iov_len);
+			sent += k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if (errno != ECONNREFUSED)
+			log_error("UDP send: %s", strerror(errno));
+		/* This reply failed on its own (its address, say): skip it. */
+		dns_stats_add(&w->stats.dropped[DNS_UDP], 1);
+		sent++;
+	}
+	if (sent < m)
+		dns_stats_add(&w->stats.dropped[DNS_UDP], (uint64_t)(m - sent));
+	if (m > 0)
+		dns_stats_latency(&w->stats, now_ns() - t0, (uint64_t)m);
+}
 
 static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_worker *w = arg;
 	int rounds, n, m, i;
+	uint64_t t0, now = loop_seconds(w);
+	struct rrl_class cls;
+	enum rrl_verdict v;
 
 	(void)what;
 	pthread_mutex_lock(&w->lock);
@@ -129,9 +130,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				log_error("UDP receive: %s", strerror(errno));
 			break;
 		}
+		t0 = now_ns();
 		for (i = 0, m = 0; i < n; i++) {
-			size_t len = dns_answer(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
-			    DNS_UDP, w->out[m], sizeof(w->out[m]));
+			size_t len = dns_answer_at(w->srv->idx, w->in[i], w->in_msg[i].msg_len,
+			    DNS_UDP, now, w->out[m], sizeof(w->out[m]), w->rrl != NULL ? &cls : NULL);
 			if (len == DNS_ANSWER_XFR) {
 				struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
 				    (uint64_t)time(NULL) };
@@ -143,8 +145,16 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 				xfr_stream_free(st);   /* never over UDP */
 				log_note(note);
 			}
-			if (len == 0)
+			/* Response rate limiting (rrl.h): UDP only. */
+			len = rrl_apply(w->rrl, (struct sockaddr *)&w->addr[i], &cls, (uint32_t)now,
+			    w->out[m], len, &v);
+			if (v != RRL_ANSWER)
+				dns_stats_add(v == RRL_DROP ? &w->stats.rrl_dropped
+				    : &w->stats.rrl_slipped, 1);
+			if (len == 0) {
+				dns_stats_add(&w->stats.dropped[DNS_UDP], 1);
 				continue;
+			}
 			w->out_iov[m].iov_base = w->out[m];
 			w->out_iov[m].iov_len = len;
 			memset(&w->out_msg[m].msg_hdr, 0, sizeof(w->out_msg[m].msg_hdr));
@@ -154,11 +164,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			w->out_msg[m].msg_hdr.msg_iovlen = 1;
 			m++;
 		}
-		/* A reply that cannot be sent now is dropped: the client
-		 * retries (RFC 1035 4.2.1), and we never block. */
-		if (m > 0 && sendmmsg(fd, w->out_msg, (unsigned)m, MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED)
-			log_error("UDP send: %s", strerror(errno));
+		udp_send(w, fd, m, t0);
 		if (n < UDP_BATCH)
 			break;
 	}
@@ -241,6 +247,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 	struct dns_worker *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(bev), *out = bufferevent_get_output(bev);
 	uint8_t lenbuf[2];
+	uint64_t t0 = now_ns(), answered = 0;
 
 	/* Most recently active goes last: the first is the one to evict. */
 	conn_unlink(c);
@@ -258,8 +265,8 @@ tcp_read(struct bufferevent *bev, void *arg)
 			break;
 		if ((msg = evbuffer_pullup(in, (ev_ssize_t)(2 + msglen))) == NULL)
 			break;
-		len = dns_answer(w->srv->idx, msg + 2, msglen, DNS_TCP, w->tcp_buf + 2,
-		    DNS_MSG_MAX);
+		len = dns_answer_at(w->srv->idx, msg + 2, msglen, DNS_TCP, loop_seconds(w),
+		    w->tcp_buf + 2, DNS_MSG_MAX, NULL);
 		if (len == DNS_ANSWER_XFR) {
 			struct xfr_ctx ctx = { w->srv->idx, w->srv->journal, &w->srv->acl,
 			    (uint64_t)time(NULL) };
@@ -274,14 +281,18 @@ tcp_read(struct bufferevent *bev, void *arg)
 		 * connection wait until it is sent (RFC 7766 6.2.1.1 lets the
 		 * server answer in order). */
 		if (c->xfr != NULL) {
+			dns_stats_add(&w->stats.queries[DNS_TCP][DNS_RCODE_NOERROR], 1);
+			answered++;
 			if (xfr_pump(c)) {
 				bufferevent_disable(bev, EV_READ);
 				break;
 			}
 			continue;
 		}
+		dns_stats_answer(&w->stats, DNS_TCP, w->tcp_buf + 2, len);
 		if (len == 0)
 			continue;
+		answered++;
 		dns_put16(w->tcp_buf, (uint16_t)len);
 		evbuffer_add(out, w->tcp_buf, 2 + len);
 		if (evbuffer_get_length(out) > TCP_OUT_HIGH) {
@@ -290,6 +301,8 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (answered > 0)
+		dns_stats_latency(&w->stats, now_ns() - t0, answered);
 }
 
 static void
@@ -385,6 +398,48 @@ open_udp(const struct sockaddr_storage *ss, socklen_t len, int reuseport)
 	return fd;
 }
 
+/* Steers every packet of fd's SO_REUSEPORT group to the socket of the CPU
+ * that received it (classic BPF, A = cpu % n: the group's sockets are the
+ * workers' in bind order).  The kernel's own choice hashes the 4-tuple, so
+ * a few client flows (a benchmark, a handful of big resolvers) can land on
+ * one worker and leave the others idle; by CPU, the spread follows the
+ * NIC's receive queues (RSS) or the senders' CPUs on loopback. */
+static int
+steer_by_cpu(int fd, int n)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+}
+
+/* The UDP socket worker n reads for listen address i (see
+ * enum dns_udp_steer in server.h); -1 with errno on failure. */
+static int
+worker_udp(struct dns_server *srv, int n, int i, const struct sockaddr_storage *ss,
+           socklen_t len)
+{
+	enum dns_udp_steer steer = srv->cfg.udp_steer;
+	int fd;
+
+	if (srv->nw == 1)
+		return open_udp(ss, len, 0);
+	if (steer == DNS_UDP_STEER_SHARED)
+		return n == 0 ? open_udp(ss, len, 0) : dup(srv->w[0].udp_fd[i]);
+	if ((fd = open_udp(ss, len, 1)) < 0 || n != 0 || steer != DNS_UDP_STEER_CPU)
+		return fd;
+	/* Set once, on the group's first socket; until the others are bound
+	 * an index past the group falls back to the hash. */
+	if (steer_by_cpu(fd, srv->nw) != 0)
+		log_error("UDP %s: cannot steer by CPU (%s); the kernel hashes flows",
+		    srv->cfg.listen[i], strerror(errno));
+	return fd;
+}
+
 static struct evconnlistener *
 open_tcp(struct dns_worker *w, const struct sockaddr_storage *ss, socklen_t len,
          int reuseport)
@@ -411,182 +466,21 @@ open_tcp(struct dns_worker *w, const struct sockaddr_storage *ss, socklen_t len,
 	return l;
 }
 
-/* ---- NOTIFY ---- */
-
-static void
-zone_text(const struct dns_zone *z, char *out, size_t outsz)
-{
-	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, z->name_len, z->name);
-	char *str = rdf != NULL ? ldns_rdf2str(rdf) : NULL;
-
-	snprintf(out, outsz, "%s", str != NULL ? str : "?");
-	free(str);
-	ldns_rdf_deep_free(rdf);
-}
-
-/* RFC 1996 3.5: tell every secondary (or only sec, if not NULL: one just
- * added) of each zone whose serial moved since the last NOTIFY (all zones
- * if all).  Runs in the first thread, the only one that changes the index,
- * so reading serials needs no lock. */
-static void
-notify_zones(struct dns_server *srv, const struct xfr_secondary *sec, int all)
-{
-	char text[DNS_NAME_MAX * 4 + 2];
-
-	if (srv->notify == NULL)
-		return;
-	for (struct dns_zone *z = zone_index_zones(srv->idx); z != NULL; z = z->next) {
-		if (!all && z->notified_serial == z->serial)
-			continue;
-		z->notified_serial = z->serial;
-		zone_text(z, text, sizeof(text));
-		for (int i = 0; i < srv->acl.n; i++) {
-			const struct xfr_secondary *to = sec != NULL ? sec : &srv->acl.sec[i];
-			if (notify_sender_queue(srv->notify, to, z->name, z->name_len, text,
-			    z->serial) != BURROW_OK)
-				log_error("NOTIFY %s to %s: cannot queue", text, to->address);
-			if (sec != NULL)
-				break;
-		}
-	}
-}
-
-/* ---- secondaries ---- */
-
-static int
-collect_secondary(const struct store_secondary *row, void *ctx)
-{
-	struct xfr_acl *acl = ctx;
-	struct xfr_secondary *sec, *n;
-
-	if ((n = realloc(acl->sec, (size_t)(acl->n + 1) * sizeof(*n))) == NULL)
-		return BURROW_ERR_NOMEM;
-	acl->sec = n;
-	sec = &acl->sec[acl->n];
-	memset(sec, 0, sizeof(*sec));
-	snprintf(sec->address, sizeof(sec->address), "%s", row->address);
-	sec->port = row->port;
-	snprintf(sec->key_name, sizeof(sec->key_name), "%s", row->key.name);
-	if (tsig_key_init(&sec->key, row->key.name, row->key.algorithm, row->key.secret)
-	    != BURROW_OK) {
-		log_error("secondary %s: TSIG key %s (%s) unusable; skipped", row->address,
-		    row->key.name, row->key.algorithm);
-		return 0;
-	}
-	acl->n++;
-	return 0;
-}
-
-static int
-same_secondary(const struct xfr_secondary *a, const struct xfr_secondary *b)
-{
-	return strcmp(a->address, b->address) == 0 && a->port == b->port &&
-	    memcmp(&a->key, &b->key, sizeof(a->key)) == 0;
-}
-
-/* Re-reads the secondaries; swaps them in (with every reader locked out)
- * if they changed, and notifies the new ones of every zone. */
-static void
-reload_secondaries(struct dns_server *srv)
-{
-	struct xfr_acl fresh = { NULL, 0 }, old;
-	int i, j, changed;
-
-	if (store_secondary_list(srv->store, collect_secondary, &fresh) != BURROW_OK) {
-		log_error("secondaries: %s", store_errmsg(srv->store));
-		xfr_acl_clear(&fresh);
-		return;
-	}
-	changed = fresh.n != srv->acl.n;
-	for (i = 0; i < fresh.n && !changed; i++)
-		changed = !same_secondary(&fresh.sec[i], &srv->acl.sec[i]);
-	if (!changed) {
-		xfr_acl_clear(&fresh);
-		return;
-	}
-	for (i = 0; i < srv->nw; i++)
-		pthread_mutex_lock(&srv->w[i].lock);
-	old = srv->acl;
-	srv->acl = fresh;
-	for (i = srv->nw - 1; i >= 0; i--)
-		pthread_mutex_unlock(&srv->w[i].lock);
-	for (i = 0; i < srv->acl.n; i++) {
-		int known = 0;
-		for (j = 0; j < old.n && !known; j++)
-			known = same_secondary(&srv->acl.sec[i], &old.sec[j]);
-		if (!known) {
-			log_info("secondary %s port %u (key %s): transfers allowed, notifying",
-			    srv->acl.sec[i].address, (unsigned)srv->acl.sec[i].port,
-			    srv->acl.sec[i].key_name);
-			notify_zones(srv, &srv->acl.sec[i], 1);
-		}
-	}
-	log_info("%d secondaries", srv->acl.n);
-	xfr_acl_clear(&old);
-}
-
-static void
-poll_secondaries(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	reload_secondaries(arg);
-}
-
-/* ---- the change log ---- */
-
-static void
-journal_name(void *ctx, const struct dns_zone *z, const char *name)
-{
-	struct dns_server *srv = ctx;
-
-	ixfr_journal_note(srv->journal, srv->idx, z, name);
-}
-
-static void
-journal_all(void *ctx)
-{
-	struct dns_server *srv = ctx;
-
-	ixfr_journal_note_all(srv->journal);
-}
-
-/* The store watch's reader (first thread): a cheap max(seq) first, so a
- * wake-up with nothing new never takes the workers' locks.  Returns 1 if
- * changes were applied, 0 if there were none, or an error. */
-static int
-follow_changes(void *arg)
-{
-	struct dns_server *srv = arg;
-	struct index_load_observer obs = { journal_name, journal_all, srv };
-	int64_t max;
-	int applied = 0, rc, i, changed = 0;
-
-	if ((rc = store_change_max(srv->store, &max)) != BURROW_OK) {
-		log_error("change log: %s", store_errmsg(srv->store));
-		return rc;
-	}
-	if (max <= srv->seq)
-		return 0;
-	for (i = 0; i < srv->nw; i++)
-		pthread_mutex_lock(&srv->w[i].lock);
-	if (ixfr_journal_begin(srv->journal, srv->idx) != BURROW_OK)
-		ixfr_journal_note_all(srv->journal);
-	rc = index_load_changes_observed(srv->store, srv->idx, &srv->seq, &applied, &obs);
-	/* New and removed zones change the catalog, with the same serial. */
-	if (rc == BURROW_OK && srv->catalog != NULL)
-		rc = catalog_sync(srv->catalog, srv->idx, (uint32_t)srv->seq, &obs, &changed);
-	ixfr_journal_commit(srv->journal, srv->idx, rc);
-	for (i = srv->nw - 1; i >= 0; i--)
-		pthread_mutex_unlock(&srv->w[i].lock);
-	if (rc != BURROW_OK)
-		log_error("applying changes after %lld: %s (%s); retrying",
-		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
-	notify_zones(srv, NULL, 0);
-	return rc != BURROW_OK ? rc : applied > 0;
-}
-
 /* ---- lifecycle ---- */
+
+void
+server_lock_all(struct dns_server *srv)
+{
+	for (int i = 0; i < srv->nw; i++)
+		pthread_mutex_lock(&srv->w[i].lock);
+}
+
+void
+server_unlock_all(struct dns_server *srv)
+{
+	for (int i = srv->nw - 1; i >= 0; i--)
+		pthread_mutex_unlock(&srv->w[i].lock);
+}
 
 static void
 on_stop(evutil_socket_t fd, short what, void *arg)
@@ -629,6 +523,8 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 	for (int i = 0; i < DNS_SERVER_LISTEN_MAX; i++)
 		w->udp_fd[i] = -1;
 	pthread_mutex_init(&w->lock, NULL);
+	if (srv->cfg.rrl.rate > 0 && (w->rrl = rrl_new(&srv->cfg.rrl)) == NULL)
+		return BURROW_ERR_NOMEM;
 	/* Two priorities: the store watch's deferred reads first (see
 	 * db/store_watch.h), every other event at the default, 1. */
 	if ((w->base = event_base_new()) == NULL || event_base_priority_init(w->base, 2) != 0)
@@ -647,7 +543,7 @@ worker_init(struct dns_server *srv, struct dns_worker *w, int n)
 			    srv->cfg.listen[i]);
 			return BURROW_ERR_INVALID;
 		}
-		if ((w->udp_fd[i] = open_udp(&ss, len, reuse)) < 0) {
+		if ((w->udp_fd[i] = worker_udp(srv, n, i, &ss, len)) < 0) {
 			log_error("UDP %s: %s", srv->cfg.listen[i], strerror(errno));
 			return BURROW_ERR_IO;
 		}
@@ -684,6 +580,7 @@ worker_fini(struct dns_worker *w)
 		close(w->stop_pipe[1]);
 	if (w->base != NULL)
 		event_base_free(w->base);
+	rrl_free(w->rrl);
 	pthread_mutex_destroy(&w->lock);
 }
 
@@ -705,6 +602,12 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 	srv->idx = idx;
 	srv->seq = seq;
 	srv->nw = cfg->threads > 0 ? cfg->threads : 1;
+	if (srv->cfg.udp_steer == DNS_UDP_STEER_CPU && srv->nw > sysconf(_SC_NPROCESSORS_ONLN)) {
+		/* cpu % threads would leave the extra workers without UDP. */
+		log_info("%d threads on %ld CPUs: UDP spread by flow", srv->nw,
+		    sysconf(_SC_NPROCESSORS_ONLN));
+		srv->cfg.udp_steer = DNS_UDP_STEER_FLOW;
+	}
 	if ((srv->w = calloc((size_t)srv->nw, sizeof(*srv->w))) == NULL)
 		goto fail;
 	for (i = 0; i < srv->nw; i++)
@@ -712,6 +615,10 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 			goto fail;
 	if ((srv->journal = ixfr_journal_new(cfg->journal_max)) == NULL)
 		goto fail;
+	if ((srv->serials = calloc(1, sizeof(*srv->serials))) == NULL)
+		goto fail;
+	pthread_mutex_init(&srv->serials->lock, NULL);
+	atomic_store_explicit(&srv->stat_store_seq, seq, memory_order_relaxed);
 	if (cfg->catalog != NULL) {
 		int changed;
 		if ((srv->catalog = catalog_new(idx, cfg->catalog, (uint32_t)seq)) == NULL ||
@@ -722,12 +629,14 @@ dns_server_new(const struct dns_server_config *cfg, struct store *store,
 		log_info("catalog zone %s lists %zu zones", cfg->catalog,
 		    catalog_members(srv->catalog));
 	}
+	if (follow_publish(srv) != BURROW_OK)
+		goto fail;
 	if ((srv->notify = notify_sender_new(srv->w[0].base)) == NULL)
 		goto fail;
 	/* Secondaries known at start are told of every zone: they may have
 	 * missed changes while this server was down. */
-	reload_secondaries(srv);
-	srv->sec_ev = event_new(srv->w[0].base, -1, EV_PERSIST, poll_secondaries, srv);
+	secondaries_reload(srv);
+	srv->sec_ev = event_new(srv->w[0].base, -1, EV_PERSIST, secondaries_poll, srv);
 	tv.tv_sec = SECONDARIES_POLL_MS / 1000;
 	tv.tv_usec = (SECONDARIES_POLL_MS % 1000) * 1000;
 	if (srv->sec_ev == NULL || event_add(srv->sec_ev, &tv) != 0)
@@ -812,6 +721,11 @@ dns_server_free(struct dns_server *srv)
 	xfr_acl_clear(&srv->acl);
 	ixfr_journal_free(srv->journal);
 	catalog_free(srv->catalog);
+	if (srv->serials != NULL) {
+		pthread_mutex_destroy(&srv->serials->lock);
+		free(srv->serials->z);
+		free(srv->serials);
+	}
 	zone_index_free(srv->idx);
 	store_close(srv->store);
 	free(srv);

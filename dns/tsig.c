@@ -13,6 +13,7 @@
 
 #include <ldns/ldns.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "dns/tsig.h"
 
@@ -25,9 +26,9 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
               const char *secret_b64)
 {
 	ldns_rdf *dname = NULL;
-	size_t b64len, n, pad = 0;
+	size_t b64len, n;
 	uint8_t tmp[sizeof(k->secret) + 3];
-	int decoded, rc = BURROW_ERR_INVALID;
+	int rc = BURROW_ERR_INVALID;
 
 	memset(k, 0, sizeof(*k));
 	if (name == NULL || algorithm == NULL || secret_b64 == NULL ||
@@ -41,15 +42,8 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
 	k->name_len = ldns_rdf_size(dname);
 	memcpy(k->name, ldns_rdf_data(dname), k->name_len);
 	b64len = strlen(secret_b64);
-	if (b64len == 0 || b64len % 4 != 0 || b64len / 4 * 3 > sizeof(tmp))
+	if (base64_decode(secret_b64, b64len, tmp, sizeof(tmp), &n) != BURROW_OK)
 		goto out;
-	/* EVP_DecodeBlock counts the padding as zero bytes: take it off. */
-	while (pad < 2 && b64len > pad && secret_b64[b64len - 1 - pad] == '=')
-		pad++;
-	decoded = EVP_DecodeBlock(tmp, (const unsigned char *)secret_b64, (int)b64len);
-	if (decoded < 0 || (size_t)decoded < pad)
-		goto out;
-	n = (size_t)decoded - pad;
 	if (n == 0 || n > sizeof(k->secret))
 		goto out;
 	memcpy(k->secret, tmp, n);
@@ -59,29 +53,6 @@ out:
 	OPENSSL_cleanse(tmp, sizeof(tmp));
 	ldns_rdf_deep_free(dname);
 	return rc;
-}
-
-size_t
-tsig_skip_name(const uint8_t *msg, size_t len, size_t off)
-{
-	size_t total = 0;
-
-	for (;;) {
-		uint8_t c;
-		if (off >= len)
-			return 0;
-		c = msg[off];
-		if ((c & 0xC0) == 0xC0)
-			return off + 2 <= len ? off + 2 : 0;
-		if (c & 0xC0)
-			return 0;
-		if (c == 0)
-			return off + 1;
-		total += 1 + (size_t)c;
-		if (total >= DNS_NAME_MAX)
-			return 0;
-		off += 1 + (size_t)c;
-	}
 }
 
 /* Reads the name at off, following compression pointers (each must point
@@ -127,20 +98,6 @@ read_name(const uint8_t *msg, size_t len, size_t off, uint8_t *out, size_t *out_
 	}
 }
 
-size_t
-tsig_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type)
-{
-	size_t rdlen;
-
-	if ((off = tsig_skip_name(msg, len, off)) == 0 || len - off < 10)
-		return 0;
-	if (type != NULL)
-		*type = dns_get16(msg + off);
-	rdlen = dns_get16(msg + off + 8);
-	off += 10;
-	return rdlen <= len - off ? off + rdlen : 0;
-}
-
 int
 tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *t)
 {
@@ -158,13 +115,13 @@ tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *t)
 	if (ar == 0)
 		return BURROW_ERR_NOTFOUND;
 	for (i = 0; i < qd; i++) {
-		if ((off = tsig_skip_name(msg, len, off)) == 0 || len - off < 4)
+		if ((off = wire_skip_name(msg, len, off)) == 0 || len - off < 4)
 			return BURROW_ERR_PROTO;
 		off += 4;
 	}
 	for (i = 0; i < an + ns + ar; i++) {
 		rr = off;
-		if ((off = tsig_skip_rr(msg, len, off, &type)) == 0)
+		if ((off = wire_skip_rr(msg, len, off, &type)) == 0)
 			return BURROW_ERR_PROTO;
 		/* RFC 8945 5.1: a TSIG anywhere but last is a FORMERR. */
 		if (type == TSIG_TYPE && i != an + ns + ar - 1)

@@ -14,7 +14,7 @@
 
 #include "dns/wire.h"
 
-#define TSIG_TYPE 250
+#define TSIG_TYPE DNS_TYPE_TSIG
 #define TSIG_MAC_MAX 64
 #define TSIG_MAC_SHA256 32
 #define TSIG_FUDGE 300          /* seconds, RFC 8945 10 recommends 300 */
@@ -88,13 +88,5 @@ int tsig_sign(uint8_t *msg, size_t len, size_t cap, size_t *out_len,
  * Errors: BURROW_ERR_LIMIT. */
 int tsig_append_error(uint8_t *msg, size_t len, size_t cap, size_t *out_len,
                       const struct tsig_rr *t, uint16_t error);
-
-/* Skips the name at off in msg (compression pointers end it).  Returns the
- * offset past it or 0 if it runs past len or is malformed. */
-size_t tsig_skip_name(const uint8_t *msg, size_t len, size_t off);
-
-/* Skips one resource record at off; returns the offset past it or 0.  If
- * type is not NULL it gets the RR's type. */
-size_t tsig_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type);
 
 #endif

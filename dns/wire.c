@@ -3,8 +3,44 @@
  */
 #include <string.h>
 
-#include "dns/tsig.h"
 #include "dns/wire.h"
+
+size_t
+wire_skip_name(const uint8_t *msg, size_t len, size_t off)
+{
+	size_t total = 0;
+
+	for (;;) {
+		uint8_t c;
+		if (off >= len)
+			return 0;
+		c = msg[off];
+		if ((c & 0xC0) == 0xC0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (c & 0xC0)
+			return 0;
+		if (c == 0)
+			return off + 1;
+		total += 1 + (size_t)c;
+		if (total >= DNS_NAME_MAX)
+			return 0;
+		off += 1 + (size_t)c;
+	}
+}
+
+size_t
+wire_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type)
+{
+	size_t rdlen;
+
+	if ((off = wire_skip_name(msg, len, off)) == 0 || len - off < 10)
+		return 0;
+	if (type != NULL)
+		*type = dns_get16(msg + off);
+	rdlen = dns_get16(msg + off + 8);
+	off += 10;
+	return rdlen <= len - off ? off + rdlen : 0;
+}
 
 /* Reads the question name at off.  Compression pointers are refused in the
  * question (as NSD does): a query has nothing earlier to point at, and this
@@ -84,9 +120,9 @@ ends_with_tsig(const uint8_t *pkt, size_t len, size_t off, unsigned arcount)
 	uint16_t type = 0;
 
 	for (unsigned i = 0; i < arcount; i++)
-		if ((off = tsig_skip_rr(pkt, len, off, &type)) == 0)
+		if ((off = wire_skip_rr(pkt, len, off, &type)) == 0)
 			return 0;
-	return type == TSIG_TYPE;
+	return type == DNS_TYPE_TSIG;
 }
 
 enum dns_parse_result
@@ -105,6 +141,12 @@ dns_query_parse(const uint8_t *pkt, size_t len, struct dns_query *q)
 	/* A response is never answered (RFC 1035 7.3; avoids reply loops). */
 	if (q->flags & DNS_FLAG_QR)
 		return DNS_PARSE_DROP;
+	/* The opcode first, as NSD does: an opcode we do not know may give the
+	 * rest of the message another layout (RFC 1035 4.1.1), so NOTIMP even
+	 * without a question.  NOTIFY is parsed as a query and refused below. */
+	if ((q->flags & DNS_OPCODE_MASK) != 0 &&
+	    (q->flags & DNS_OPCODE_MASK) != DNS_OPCODE_NOTIFY << 11)
+		return DNS_PARSE_NOTIMP;
 	qdcount = dns_get16(pkt + 4);
 	ancount = dns_get16(pkt + 6);
 	nscount = dns_get16(pkt + 8);

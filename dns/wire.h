@@ -1,5 +1,6 @@
 /*
- * wire.h: the query side of the DNS wire format, as pure functions over a
+ * wire.h: the query side of the DNS wire format (and generic name/RR walkers
+ * that TSIG and IXFR use), as pure functions over a
  * buffer (no sockets, no allocation), so the parser can be fuzzed alone.
  *
  * dns_query_parse() validates the header, the one question and an optional
@@ -26,6 +27,7 @@
 #define DNS_FLAG_AA 0x0400
 #define DNS_FLAG_TC 0x0200
 #define DNS_FLAG_RD 0x0100
+#define DNS_FLAG_AD 0x0020        /* RFC 4035 3.2.3 */
 #define DNS_OPCODE_MASK 0x7800
 
 enum dns_rcode {
@@ -37,6 +39,7 @@ enum dns_rcode {
 enum dns_type {
 	DNS_TYPE_A = 1, DNS_TYPE_NS = 2, DNS_TYPE_SOA = 6, DNS_TYPE_MX = 15,
 	DNS_TYPE_TXT = 16, DNS_TYPE_AAAA = 28, DNS_TYPE_SRV = 33, DNS_TYPE_OPT = 41,
+	DNS_TYPE_TSIG = 250,
 	DNS_TYPE_IXFR = 251, DNS_TYPE_AXFR = 252, DNS_TYPE_ANY = 255, DNS_TYPE_CAA = 257,
 };
 
@@ -73,6 +76,14 @@ struct dns_query {
  * DNS_PARSE_OK, only id and flags for the error results. */
 enum dns_parse_result dns_query_parse(const uint8_t *pkt, size_t len,
                                       struct dns_query *q);
+
+/* Skips the name at off in msg (compression pointers end it).  Returns the
+ * offset past it or 0 if it runs past len or is malformed. */
+size_t wire_skip_name(const uint8_t *msg, size_t len, size_t off);
+
+/* Skips one resource record at off; returns the offset past it or 0.  If
+ * type is not NULL it gets the RR's type. */
+size_t wire_skip_rr(const uint8_t *msg, size_t len, size_t off, uint16_t *type);
 
 /* Big-endian helpers. */
 static inline uint16_t

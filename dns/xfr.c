@@ -133,14 +133,14 @@ ixfr_serial(const uint8_t *pkt, size_t len, const struct dns_query *q, uint32_t 
 	unsigned an = dns_get16(pkt + 6), ns = dns_get16(pkt + 8);
 
 	for (unsigned i = 0; i < an; i++)
-		if ((off = tsig_skip_rr(pkt, len, off, NULL)) == 0)
+		if ((off = wire_skip_rr(pkt, len, off, NULL)) == 0)
 			return BURROW_ERR_PROTO;
-	if (ns < 1 || tsig_skip_rr(pkt, len, off, &type) == 0 || type != DNS_TYPE_SOA)
+	if (ns < 1 || wire_skip_rr(pkt, len, off, &type) == 0 || type != DNS_TYPE_SOA)
 		return BURROW_ERR_PROTO;
-	off = tsig_skip_name(pkt, len, off) + 10;
+	off = wire_skip_name(pkt, len, off) + 10;
 	rd = off;
-	if ((off = tsig_skip_name(pkt, len, off)) == 0 ||
-	    (off = tsig_skip_name(pkt, len, off)) == 0 || len - off < 4 ||
+	if ((off = wire_skip_name(pkt, len, off)) == 0 ||
+	    (off = wire_skip_name(pkt, len, off)) == 0 || len - off < 4 ||
 	    off + 4 > rd + dns_get16(pkt + rd - 2))
 		return BURROW_ERR_PROTO;
 	*serial = (uint32_t)dns_get16(pkt + off) << 16 | dns_get16(pkt + off + 2);
@@ -240,8 +240,8 @@ xfr_handle(const struct xfr_ctx *ctx, const uint8_t *pkt, size_t len,
 		memcpy(stripped, pkt, t.rr_off);
 		dns_put16(stripped + 10, (uint16_t)(dns_get16(pkt + 10) - 1));
 		/* Leave room for our TSIG: key name, algorithm, MAC, fields. */
-		n = dns_answer(ctx->idx, stripped, t.rr_off, transport, out,
-		    cap - (key->name_len + 71));
+		n = dns_answer_at(ctx->idx, stripped, t.rr_off, transport, ctx->now, out,
+		    cap - (key->name_len + 71), NULL);
 		if (n == 0 || n == DNS_ANSWER_XFR)
 			return 0;
 		return sign_reply(out, n, cap, key, &t, ctx->now);

@@ -755,6 +755,8 @@ zone_index_name_set(struct zone_index *idx, struct dns_zone *z, const char *name
 	}
 	if (tunnel >= 0 && node != z->apex)
 		node->tunnel = (uint8_t)tunnel;
+	if (!node->tunnel)
+		node->expires = 0;
 	has = has_data(node);
 	rc = BURROW_OK;
 	if (had != has)
@@ -767,13 +769,39 @@ out:
 	return rc;
 }
 
+int
+zone_index_lease_set(struct zone_index *idx, struct dns_zone *z, const char *name,
+                     int64_t expires_at)
+{
+	ldns_rdf *dname = NULL;
+	struct dns_node *node;
+
+	if (ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK)
+		return BURROW_ERR_INVALID;
+	ldns_dname2canonical(dname);
+	node = (struct dns_node *)zone_index_lookup(idx, ldns_rdf_data(dname),
+	    ldns_rdf_size(dname));
+	/* A negative time is long past; 2106 and later is "never" enough. */
+	if (node != NULL && node->zone == z && node->tunnel)
+		node->expires = expires_at == 0 ? 0 : expires_at < 0 ? 1
+		    : expires_at > UINT32_MAX ? UINT32_MAX : (uint32_t)expires_at;
+	ldns_rdf_deep_free(dname);
+	return BURROW_OK;
+}
+
 const struct dns_rrset *
 zone_index_rrset(const struct dns_node *node, uint16_t type)
+{
+	return zone_index_rrset_at(node, type, 0);
+}
+
+const struct dns_rrset *
+zone_index_rrset_at(const struct dns_node *node, uint16_t type, uint64_t now)
 {
 	for (const struct dns_rrset *r = node->rrsets; r != NULL && r->type <= type; r = r->next)
 		if (r->type == type)
 			return r;
-	if (node->tunnel) {
+	if (node->tunnel && !zone_index_lease_over(node, now)) {
 		if (type == DNS_TYPE_A)
 			return node->zone->edge_a;
 		if (type == DNS_TYPE_AAAA)

@@ -66,6 +66,7 @@ struct dns_node {
 	struct dns_rrset *rrsets;   /* own records, sorted by type */
 	uint32_t hash;
 	uint32_t children;          /* descendants with data (ENT detection) */
+	uint32_t expires;           /* tunnel lease end, Unix seconds; 0: none */
 	uint8_t tunnel;
 	uint8_t name_len;
 	uint8_t name[];             /* lower-case wire form */
@@ -115,6 +116,20 @@ int zone_index_edges_set(struct zone_index *idx, const char *const *addrs, int c
 int zone_index_name_set(struct zone_index *idx, struct dns_zone *z, const char *name,
                         int tunnel, const ldns_rr_list *records);
 
+/* Sets the lease end of the tunnel name (presentation form, inside z):
+ * expires_at as stored (Unix seconds, 0: never; clamped to 32 bits).  A
+ * name that is not a tunnel is left alone.  Errors: BURROW_ERR_INVALID. */
+int zone_index_lease_set(struct zone_index *idx, struct dns_zone *z, const char *name,
+                         int64_t expires_at);
+
+/* True if node is a tunnel name whose lease ended at or before now (Unix
+ * seconds; 0 means "do not look at leases"). */
+static inline int
+zone_index_lease_over(const struct dns_node *node, uint64_t now)
+{
+	return node->tunnel && node->expires != 0 && now != 0 && now >= node->expires;
+}
+
 /* The node for a lower-case wire name, or NULL. */
 const struct dns_node *zone_index_lookup(const struct zone_index *idx,
                                          const uint8_t *name, size_t len);
@@ -122,6 +137,11 @@ const struct dns_node *zone_index_lookup(const struct zone_index *idx,
 /* The RRset of type at node (its own, else the zone's edge RRset for a
  * tunnel name, else SOA/NS at the apex), or NULL. */
 const struct dns_rrset *zone_index_rrset(const struct dns_node *node, uint16_t type);
+
+/* zone_index_rrset() at time now: a tunnel name whose lease is over keeps
+ * only its own records (zone_index_lease_over()). */
+const struct dns_rrset *zone_index_rrset_at(const struct dns_node *node, uint16_t type,
+                                            uint64_t now);
 
 /* Calls cb for every node (in no particular order); cb must not change idx. */
 typedef void (*zone_index_walk_cb)(const struct dns_node *node, void *ctx);

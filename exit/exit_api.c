@@ -19,9 +19,11 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/http_tls.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "db/store.h"
+#include "db/store_apikey.h"
 #include "db/store_proxy.h"
 #include "exit/exit_api.h"
 #include "exit/exit_client.h"
@@ -161,7 +163,7 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 		return reply_error(reply, 401, "Authorization is not 'Bearer TOKEN'");
 	/* The store compares SHA-256 digests, never the token itself, so the
 	 * lookup's timing says nothing about a token's bytes. */
-	rc = store_proxy_token_check(a->store, authorization + 7, workspace);
+	rc = store_apikey_check(a->store, authorization + 7, workspace);
 	if (rc == BURROW_ERR_REFUSED)
 		return reply_error(reply, 401, "unknown or revoked bearer token");
 	if (rc != BURROW_OK)
@@ -179,16 +181,7 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 int
 exit_api_listen_loopback(const char *listen)
 {
-	struct sockaddr_storage ss;
-	const struct in6_addr *a6;
-	socklen_t len;
-
-	if (netaddr_parse_listen(listen, &ss, &len) != BURROW_OK)
-		return BURROW_ERR_INVALID;
-	if (ss.ss_family == AF_INET)
-		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
-	a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-	return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+	return http_tls_listen_loopback(listen);
 }
 
 /* A reason for the log: store messages can echo names a client sent, so
@@ -215,18 +208,6 @@ log_refusal(struct evhttp_request *req, const struct exit_api_reply *reply)
 	printable(reply->reason != NULL ? reply->reason : "", reason, sizeof(reason));
 	log_info("api: %d for %s port %u: %s", reply->status, host != NULL ? host : "?",
 	    (unsigned)port, reason);
-}
-
-/* True if the request came over TLS.  libevent serves a connection in clear
- * text when the bufferevent callback fails (http.c replaces a NULL
- * bufferevent with a socket one), so a TLS server checks each request. */
-static int
-over_tls(struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-
-	return bev != NULL && bufferevent_openssl_get_ssl(bev) != NULL;
 }
 
 static const char *
@@ -271,7 +252,7 @@ on_request(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	unsigned char *body = evbuffer_pullup(in, -1);
 
-	if (api->tls != NULL && !over_tls(req)) {
+	if (api->tls != NULL && !http_tls_request_secure(req)) {
 		log_error("api: a connection without TLS on the TLS listener; refused");
 		evhttp_send_error(req, 503, "TLS unavailable");
 		return;
@@ -286,51 +267,6 @@ on_request(struct evhttp_request *req, void *arg)
 		log_refusal(req, &reply);
 	send_reply(req, auth, &reply);
 	free(reply.body);
-}
-
-/* evhttp's bufferevent callback: every accepted connection starts a TLS
- * handshake.  On failure (NULL) see over_tls(). */
-static struct bufferevent *
-tls_bev(struct event_base *base, void *arg)
-{
-	struct exit_api *api = arg;
-	SSL *ssl = SSL_new(api->tls);
-
-	if (ssl == NULL)
-		return NULL;
-	/* With BEV_OPT_CLOSE_ON_FREE the bufferevent frees ssl, even when
-	 * bufferevent_openssl_socket_new fails. */
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
-}
-
-static int
-bind_listener(struct exit_api *api, struct event_base *base, const char *listen)
-{
-	struct sockaddr_storage ss;
-	struct evconnlistener *l;
-	socklen_t len;
-	int one = 1;
-
-	if (netaddr_parse_listen(listen, &ss, &len) != BURROW_OK) {
-		log_error("bad --listen address '%s' (numeric ADDR:PORT)", listen);
-		return BURROW_ERR_INVALID;
-	}
-	l = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
-	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, -1, (struct sockaddr *)&ss, (int)len);
-	if (l == NULL) {
-		log_error("cannot listen on %s: %s", listen, strerror(errno));
-		return BURROW_ERR_IO;
-	}
-	/* Accepted sockets inherit TCP_NODELAY (Linux): a TLS reply goes out as
-	 * several small records, and Nagle's algorithm against the client's
-	 * delayed ACK would hold the last one back for 40 ms. */
-	setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (evhttp_bind_listener(api->http, l) == NULL) {
-		evconnlistener_free(l);
-		return BURROW_ERR_NOMEM;
-	}
-	return BURROW_OK;
 }
 
 struct exit_api *
@@ -351,7 +287,7 @@ exit_api_start(struct event_base *base, struct exit_agent *a, const char *listen
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	evhttp_set_gencb(api->http, on_request, api);
 	exit_api_set_tls(api, tls);
-	if (bind_listener(api, base, listen) != BURROW_OK) {
+	if (http_tls_bind(api->http, base, listen) != BURROW_OK) {
 		exit_api_free(api);
 		return NULL;
 	}
@@ -366,7 +302,7 @@ exit_api_set_tls(struct exit_api *api, SSL_CTX *tls)
 	SSL_CTX_free(api->tls);
 	api->tls = tls;
 	if (tls != NULL)
-		evhttp_set_bevcb(api->http, tls_bev, api);
+		http_tls_serve(api->http, &api->tls);
 }
 
 void

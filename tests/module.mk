@@ -2,7 +2,7 @@
 # every subsystem archive (a test may also #include a .c to reach statics).
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-ALL_ARCHIVES = $(foreach d,cli domains dns acme tunnels exit,$($(d)_LIB)) $(BURROW_LIBS)
+ALL_ARCHIVES = $(foreach d,cli api domains dns acme tunnels exit,$($(d)_LIB)) $(BURROW_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ALL_ARCHIVES) $(BUILD)/.flags
 	@mkdir -p $(@D)

@@ -93,6 +93,7 @@ struct edge_tunnel {
 	enum store_tunnel_kind kind;
 	uint16_t public_port;
 	int connect_token;
+	int64_t expires_at;        /* lease end, unix seconds; 0: never */
 	int refs;
 	int conns;
 	int indexed;               /* still in the index */
@@ -164,6 +165,12 @@ struct edge_tunnel *edge_index_tunnel(struct edge *e, const char *hostname);
  * (a tunnel created a moment ago is served; a flood of unknown names
  * costs one small query per interval).  Same ownership; NULL if none. */
 struct edge_tunnel *edge_index_lookup_fresh(struct edge *e, const char *hostname);
+
+/* 1 if t may take a new connection: its lease (if any) has not run out,
+ * after reading the change log once more (as for a miss) in case it was
+ * just renewed.  Expiry needs no store write: it holds even while nothing
+ * reaps the row. */
+int edge_index_live(struct edge *e, struct edge_tunnel *t);
 /* The zone's SSL_CTX, NULL if the zone has no certificate. */
 SSL_CTX *edge_index_zone_ctx(struct edge *e, const char *zone);
 void edge_index_free(struct edge *e);

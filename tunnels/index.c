@@ -44,29 +44,55 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-struct edge_tunnel *
-edge_index_lookup_fresh(struct edge *e, const char *hostname)
+static int
+expired(const struct edge_tunnel *t)
 {
-	struct edge_tunnel *t = table_get(e->tunnels, hostname);
-	int64_t now;
+	return t->expires_at != 0 && t->expires_at <= (int64_t)time(NULL);
+}
+
+/* Reads the change log for a name the index cannot serve now.  Unknown
+ * names are also what a scanner sends, so they share one read per
+ * interval: the usual miss costs the one-row max(seq) query, never one per
+ * handshake.  Returns 1 if the index changed. */
+static int
+refresh(struct edge *e, const char *hostname)
+{
+	int64_t now = now_us();
 	int rc;
 
-	if (t != NULL)
-		return t;
-	/* A client may beat the store watch to a tunnel created a moment
-	 * ago.  Unknown names are also what a scanner sends, so they share
-	 * one read per interval: the usual miss costs the one-row
-	 * max(seq) query, never one per handshake. */
-	now = now_us();
 	if (e->fresh_us != 0 && now - e->fresh_us < (int64_t)e->cfg.fresh_ms * 1000)
-		return NULL;
+		return 0;
 	e->fresh_us = now;
 	if ((rc = edge_index_poll(e)) < 0) {
 		log_error("change log read for '%s' failed: %s (%s)", hostname,
 		    burrow_strerror(rc), store_errmsg(e->store));
-		return NULL;
+		return 0;
 	}
-	return rc > 0 ? table_get(e->tunnels, hostname) : NULL;
+	return rc > 0;
+}
+
+struct edge_tunnel *
+edge_index_lookup_fresh(struct edge *e, const char *hostname)
+{
+	struct edge_tunnel *t = table_get(e->tunnels, hostname);
+
+	if (t != NULL && !expired(t))
+		return t;
+	/* A client may beat the store watch to a tunnel created (or a lease
+	 * renewed) a moment ago. */
+	if (!refresh(e, hostname))
+		return NULL;
+	t = table_get(e->tunnels, hostname);
+	return t != NULL && !expired(t) ? t : NULL;
+}
+
+int
+edge_index_live(struct edge *e, struct edge_tunnel *t)
+{
+	if (!expired(t))
+		return 1;
+	refresh(e, t->hostname);
+	return t->indexed && !expired(t);
 }
 
 SSL_CTX *
@@ -105,8 +131,12 @@ index_tunnel(struct edge *e, const struct store_tunnel *st)
 	struct edge_tunnel *t = table_get(e->tunnels, st->hostname);
 	int rc;
 
-	if (t != NULL && same_route(t, st))
+	if (t != NULL && same_route(t, st)) {
+		/* A renewed lease: the same route, served on without a
+		 * rebind of its tcp port. */
+		t->expires_at = st->expires_at;
 		return BURROW_OK;
+	}
 	unindex(e, st->hostname);
 	/* The gate reads HTTP; a tcp port would take anyone's bytes past it. */
 	if (st->kind == STORE_TUNNEL_TCP && st->connect_token) {
@@ -124,6 +154,7 @@ index_tunnel(struct edge *e, const struct store_tunnel *st)
 	t->kind = st->kind;
 	t->public_port = st->public_port;
 	t->connect_token = st->connect_token;
+	t->expires_at = st->expires_at;
 	t->refs = 1;
 	t->indexed = 1;
 	if ((rc = table_put(e->tunnels, t->hostname, t, NULL)) != BURROW_OK) {

@@ -35,6 +35,10 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, in
 
 	(void)l;
 	(void)salen;
+	if (!edge_index_live(t->edge, t)) {
+		evutil_closesocket(fd);   /* its lease ran out */
+		return;
+	}
 	edge_conn_accept(t->edge, fd, sa, t);
 }
 

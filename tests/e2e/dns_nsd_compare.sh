@@ -94,6 +94,8 @@ battery=(
 	"example.test SOA" "example.org A" "other.test A" ". SOA" "test NS"
 	"$C SOA" "$C NS" "_acme-challenge.$C TXT" "nope.$C A" "$C A"
 	"+edns=1 +noednsneg $T1 A" "+ednsopt=65001:abcd $T1 A" "+nsid $T1 A"
+	"+noedns +header-only +opcode=15 $Z" "+header-only +opcode=15 $Z"
+	"+noedns +header-only +opcode=2 $Z" "+opcode=15 $T1 A" "+noedns +header-only $Z"
 )
 for q in "${battery[@]}"; do
 	# shellcheck disable=SC2086

@@ -3,6 +3,8 @@
  * (dns_query_parse) and the whole answer (dns_answer) over a small index
  * with tunnels, records, an empty non-terminal, compression fix-ups and a
  * truncating RRset.  Every response must fit its limit and parse with ldns.
+ * The UDP answer is also made at a time when one tunnel's lease is over, and
+ * then turned into its rate-limiting slip (rrl.h), which must parse too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <ldns/ldns.h>
 
 #include "dns/answer.h"
+#include "dns/rrl.h"
 #include "dns/wire.h"
 #include "dns/zone_index.h"
 #include "tests/fuzz/fixed_rand.h"
@@ -60,6 +63,9 @@ setup(void)
 		abort();
 	z = zone_index_zone_by_id(idx, 1);
 	add(z, "abcdefghijklmn.w.example.test", 1, NULL, 0);
+	add(z, "leasedtunnel01.w.example.test", 1, NULL, 0);
+	if (zone_index_lease_set(idx, z, "leasedtunnel01.w.example.test", 1000) != 0)
+		abort();
 	add(z, "ns1.w.example.test", -1, glue, 2);
 	add(z, "_acme-challenge.w.example.test", -1, txt, 1);
 	add(z, "m.w.example.test", -1, mx, 2);
@@ -91,6 +97,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
+	struct rrl_class cls;
 	size_t len;
 
 	if (idx == NULL)
@@ -100,5 +107,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(out, len, DNS_EDNS_SIZE);
 	len = dns_answer(idx, data, size, DNS_TCP, out, sizeof(out));
 	check(out, len, sizeof(out));
+	len = dns_answer_at(idx, data, size, DNS_UDP, 2000, out, DNS_EDNS_SIZE, &cls);
+	check(out, len, DNS_EDNS_SIZE);
+	if (len != 0 && len != DNS_ANSWER_XFR) {
+		if (cls.name_len == 0 || cls.head_len > len)
+			abort();
+		len = rrl_slip_write(out, len, &cls);
+		check(out, len, DNS_EDNS_SIZE);
+		if (!(out[2] & (DNS_FLAG_TC >> 8)))
+			abort();
+	}
 	return 0;
 }

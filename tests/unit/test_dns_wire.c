@@ -78,6 +78,13 @@ parse_bad(void **state)
 	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_FORMERR);
 	n = make_query(buf, "a.example.test", 1, 0x2800, 0);
 	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_NOTIMP);
+	/* An unknown opcode is NOTIMP even with no question (NSD); NOTIFY
+	 * without one is a FORMERR. */
+	memset(buf, 0, 12);
+	dns_put16(buf + 2, 15 << 11);
+	assert_int_equal(dns_query_parse(buf, 12, &q), DNS_PARSE_NOTIMP);
+	dns_put16(buf + 2, DNS_OPCODE_NOTIFY << 11);
+	assert_int_equal(dns_query_parse(buf, 12, &q), DNS_PARSE_FORMERR);
 	n = make_query(buf, "a.example.test", 1, 0x0100, 0);
 	dns_put16(buf + 4, 2);
 	assert_int_equal(dns_query_parse(buf, n, &q), DNS_PARSE_FORMERR_BARE);
@@ -181,6 +188,77 @@ answer_soa_serial_and_negative_ttl(void **state)
 	zone_index_free(idx);
 }
 
+static ldns_pkt *
+ask_at(struct zone_index *idx, const char *name, uint16_t type, uint64_t now)
+{
+	uint8_t q[512], out[DNS_MSG_MAX];
+	size_t n = make_query(q, name, type, 0x0100, 1), len;
+	ldns_pkt *pkt = NULL;
+
+	len = dns_answer_at(idx, q, n, DNS_UDP, now, out, sizeof(out), NULL);
+	assert_true(len > 12 && len <= DNS_EDNS_SIZE);
+	assert_int_equal(ldns_wire2pkt(&pkt, out, len), LDNS_STATUS_OK);
+	return pkt;
+}
+
+/* Checks rcode and section counts of the answer to name/type at now. */
+static void
+expect(struct zone_index *idx, const char *name, uint16_t type, uint64_t now, int rcode,
+       int an, int ns, int ar)
+{
+	ldns_pkt *p = ask_at(idx, name, type, now);
+
+	assert_int_equal(ldns_pkt_get_rcode(p), rcode);
+	assert_int_equal(ldns_pkt_ancount(p), an);
+	assert_int_equal(ldns_pkt_nscount(p), ns);
+	assert_int_equal(ldns_pkt_arcount(p), ar);     /* ldns keeps OPT apart */
+	ldns_pkt_free(p);
+}
+
+static void
+answer_lease(void **state)
+{
+	struct zone_index *idx = small_index();
+	struct dns_zone *z = zone_index_zone_by_id(idx, 5);
+	ldns_rr_list *l = ldns_rr_list_new();
+	ldns_rr *rr = NULL;
+
+	(void)state;
+	assert_int_equal(zone_index_name_set(idx, z, "t1.example.test", 1, NULL), 0);
+	assert_int_equal(zone_index_lease_set(idx, z, "t1.example.test", 1000), 0);
+	/* Before the end: the edge address, NS in authority. */
+	expect(idx, "t1.example.test", DNS_TYPE_A, 999, LDNS_RCODE_NOERROR, 1, 1, 0);
+	/* At and after it: NXDOMAIN with the SOA, as a name never created. */
+	expect(idx, "t1.example.test", DNS_TYPE_A, 1000, LDNS_RCODE_NXDOMAIN, 0, 1, 0);
+	expect(idx, "T1.example.test", DNS_TYPE_ANY, 5000, LDNS_RCODE_NXDOMAIN, 0, 1, 0);
+	expect(idx, "nope.example.test", DNS_TYPE_A, 1000, LDNS_RCODE_NXDOMAIN, 0, 1, 0);
+	/* now 0 (dns_answer()): leases are not looked at. */
+	expect(idx, "t1.example.test", DNS_TYPE_A, 0, LDNS_RCODE_NOERROR, 1, 1, 0);
+	/* Renewal moves the end; 0 is "never". */
+	assert_int_equal(zone_index_lease_set(idx, z, "t1.example.test", 2000), 0);
+	expect(idx, "t1.example.test", DNS_TYPE_A, 1500, LDNS_RCODE_NOERROR, 1, 1, 0);
+	assert_int_equal(zone_index_lease_set(idx, z, "t1.example.test", 0), 0);
+	expect(idx, "t1.example.test", DNS_TYPE_A, 99999, LDNS_RCODE_NOERROR, 1, 1, 0);
+	/* An MX pointing at an expired tunnel gets no additional address. */
+	assert_int_equal(zone_index_lease_set(idx, z, "t1.example.test", 1000), 0);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "m.example.test. 60 IN MX 10 t1.example.test.",
+	    0, NULL, NULL), LDNS_STATUS_OK);
+	ldns_rr_list_push_rr(l, rr);
+	assert_int_equal(zone_index_name_set(idx, z, "m.example.test", -1, l), 0);
+	expect(idx, "m.example.test", DNS_TYPE_MX, 999, LDNS_RCODE_NOERROR, 1, 1, 1);
+	expect(idx, "m.example.test", DNS_TYPE_MX, 1000, LDNS_RCODE_NOERROR, 1, 1, 0);
+	/* An expired tunnel with records of its own keeps them, not the edge. */
+	assert_int_equal(zone_index_name_set(idx, z, "t1.example.test", -1, l), 0);
+	expect(idx, "t1.example.test", DNS_TYPE_A, 1000, LDNS_RCODE_NOERROR, 0, 1, 0);
+	expect(idx, "t1.example.test", DNS_TYPE_MX, 1000, LDNS_RCODE_NOERROR, 1, 1, 0);
+	/* No longer a tunnel: the lease goes with it. */
+	assert_int_equal(zone_index_name_set(idx, z, "t1.example.test", 0, NULL), 0);
+	assert_int_equal(zone_index_name_set(idx, z, "t1.example.test", 1, NULL), 0);
+	expect(idx, "t1.example.test", DNS_TYPE_A, 5000, LDNS_RCODE_NOERROR, 1, 1, 0);
+	ldns_rr_list_deep_free(l);
+	zone_index_free(idx);
+}
+
 int
 main(void)
 {
@@ -189,6 +267,7 @@ main(void)
 		cmocka_unit_test(parse_bad),
 		cmocka_unit_test(index_ent_and_removal),
 		cmocka_unit_test(answer_soa_serial_and_negative_ttl),
+		cmocka_unit_test(answer_lease),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "db/store.h"
+#include "db/store_apikey.h"
 #include "db/store_proxy.h"
 #include "tests/unit/store_target.h"
 
@@ -318,7 +319,7 @@ test_tokens(void **state)
 	int n;
 
 	assert_int_equal(store_proxy_token_create(f->s, "ws", t1), BURROW_OK);
-	assert_int_equal(strlen(t1), 64);
+	assert_int_equal(strlen(t1), STORE_APIKEY_LEN);
 	assert_int_equal(store_proxy_token_create(f->s, "other", t2), BURROW_OK);
 	assert_string_not_equal(t1, t2);
 	assert_int_equal(store_proxy_token_check(f->s, t1, ws), BURROW_OK);

@@ -67,6 +67,11 @@ def bad(port, zone):
         ("OPT bad option", header(0x0100, 1, 0, 0, 1) + qn + b"\x00\x01\x00\x01" + opt[:-2] + b"\x00\x05\x00\x01\x00\x05\x00"),
         ("opcode 5", header(0x2900) + qn + b"\x00\x01\x00\x01"),
         ("opcode 2", header(0x1100) + qn + b"\x00\x01\x00\x01"),
+        # An unknown opcode is NOTIMP before anything else is read (NSD).
+        ("opcode 15 no question", header(0x7800, 0)),
+        ("STATUS no question", header(0x1100, 0)),
+        ("UPDATE with garbage", header(0x2800, 3, 1, 1, 1) + b"\xc0\x0c"),
+        ("NOTIFY no question", header(0x2000, 0)),
         ("rcode in query", header(0x0105) + qn + b"\x00\x01\x00\x01"),
         ("class HS", header(0x0100) + qn + b"\x00\x01\x00\x04"),
         ("class CH", header(0x0100) + qn + b"\x00\x01\x00\x03"),
