@@ -17,7 +17,7 @@
 # loses nothing unless the machine itself crashes.
 #
 # Which suites run on both engines: tests/e2e/pg_SUITE.sh runs SUITE.sh with
-# BURROW_TEST_STORE=pg (lib.sh) for the DNS, edge and ACME suites; plus
+# BURROW_TEST_STORE=pg (lib.sh) for the DNS, edge, API and ACME suites; plus
 # pg_multinode.sh and pg_stall.sh, which only make sense on PostgreSQL.  Not
 # wrapped: cli.sh (file modes, PRAGMA user_version: what a store FILE does),
 # domain_*.sh and exit_*.sh (not DNS/edge/ACME suites in issue #13's list),

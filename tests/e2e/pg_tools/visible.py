@@ -4,12 +4,15 @@ burrow-dns and burrow-edge of a deployment (standard library only).  Used by
 tests/e2e/pg_multinode.sh, which asserts only that every create became
 visible everywhere, and by bench/store.sh, which prints the figures.
 
-  visible.py --burrow EXE --target HOST:PORT --n N [--ca FILE]
+  visible.py (--burrow EXE | --api URL) --target HOST:PORT --n N [--ca FILE]
              [--dns ADDR:PORT]... [--edge ADDR:PORT]... [--limit S] [--names FILE]
 
-N times: create a tls tunnel (store: $BURROW_DB), then, from the command's
-return, poll every node in turn until each shows the name (burrow-dns: an A
-answer; burrow-edge: a TLS handshake for the name verified against --ca).
+N times: create a tls tunnel, by 'EXE tunnel create' (store: $BURROW_DB) or
+by POST URL/v1/tunnels (key: $BURROW_API_KEY; sandbox "visible", the
+target's port counting up from PORT so each create is a new tunnel), then,
+from the command's return or the answer, poll every node in turn until each
+shows the name (burrow-dns: an A answer; burrow-edge: a TLS handshake for
+the name verified against --ca).
 Prints, per node and for "all" (the slowest node of each create), p50, p99
 and max in ms.  The names created go to --names, one a line.  Exit 1 if a
 create failed or a name was not visible everywhere within --limit seconds.
@@ -23,6 +26,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "dns_tools"))
 import dnsraw  # noqa: E402
@@ -56,6 +60,26 @@ def edge_sees(ctx, node, name):
         return False
 
 
+def create_cli(exe, target, _i):
+    out = subprocess.run([exe, "tunnel", "create", "--target", target, "--json"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip())
+    return json.loads(out.stdout)["hostname"]
+
+
+def create_api(url, target, i):
+    host, port = target.rsplit(":", 1)
+    body = json.dumps({"sandbox": "visible", "target": "%s:%d" % (host, int(port) + i)})
+    req = urllib.request.Request(url + "/v1/tunnels", data=body.encode(), method="POST",
+                                 headers={"Authorization": "Bearer " + os.environ["BURROW_API_KEY"],
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        if r.status != 201:
+            raise RuntimeError("POST /v1/tunnels: %d" % r.status)
+        return json.loads(r.read())["hostname"]
+
+
 def pct(values, p):
     """Nearest-rank percentile."""
     v = sorted(values)
@@ -64,7 +88,8 @@ def pct(values, p):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--burrow", required=True)
+    ap.add_argument("--burrow")
+    ap.add_argument("--api")
     ap.add_argument("--target", required=True)
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--ca")
@@ -78,14 +103,16 @@ def main():
     nodes += [("edge " + e, lambda n, x=addr(e): edge_sees(ctx, x, n)) for e in a.edge]
     seen = {label: [] for label, _ in nodes}
     slowest, names, missed = [], [], 0
-    for _ in range(a.n):
-        out = subprocess.run([a.burrow, "tunnel", "create", "--target", a.target, "--json"],
-                             capture_output=True, text=True)
-        t0 = time.perf_counter()
-        if out.returncode != 0:
-            print("create failed: %s" % out.stderr.strip())
+    for i in range(a.n):
+        try:
+            if a.api:
+                name = create_api(a.api, a.target, i)
+            else:
+                name = create_cli(a.burrow, a.target, i)
+        except (RuntimeError, OSError, ValueError, KeyError) as e:
+            print("create failed: %s" % e)
             return 1
-        name = json.loads(out.stdout)["hostname"]
+        t0 = time.perf_counter()
         names.append(name)
         pending = list(nodes)
         worst = 0.0
