@@ -3,8 +3,9 @@
 # throw-away local cluster, fsync on: tests/e2e/pg_lib.bash), one burrow-dns
 # and one burrow-edge reading it, as deployed.  For each engine:
 #   - tunnel creates/s by the CLI (one process per create, as operators and
-#     scripts run it), one writer and four at once, with CPU per create: the
-#     CLI processes, the PostgreSQL server, and the two readers following;
+#     scripts run it), one writer and four at once, and by burrow-api (one
+#     process, one connection), with CPU per create: the CLI processes or
+#     burrow-api, the PostgreSQL server, and the two readers following;
 #   - create -> visible latency at burrow-dns (an A answer) and burrow-edge
 #     (a verified TLS handshake), from the command's return (p50/p99/max);
 #   - DNS QPS (dnsperf, one server thread, 90% existing names, 10% NXDOMAIN)
@@ -62,6 +63,27 @@ print("%.1f %.2f" % (total / dt, cpu * 1e3 / total))
 PY
 }
 
+# api_creates PORT TOTAL: TOTAL creates by POST /v1/tunnels on one
+# keep-alive connection (key $BURROW_API_KEY); prints creates/s.
+api_creates() {
+	python3 - "$1" "$2" <<'PY'
+import http.client, json, os, sys, time
+port, total = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+hdr = {"Authorization": "Bearer " + os.environ["BURROW_API_KEY"],
+       "Content-Type": "application/json"}
+t0 = time.perf_counter()
+for i in range(total):
+    c.request("POST", "/v1/tunnels", json.dumps({"sandbox": "bench",
+              "target": "127.0.0.1:%d" % (10000 + i)}), hdr)
+    r = c.getresponse()
+    r.read()
+    if r.status != 201:
+        sys.exit("POST /v1/tunnels: %d" % r.status)
+print("%.1f" % (total / (time.perf_counter() - t0)))
+PY
+}
+
 # engine_store ENGINE NAME: a fresh empty store on ENGINE; prints its name.
 engine_store() {
 	if [ "$1" = pg ]; then pg_createdb "$2"; else echo "$T_DIR/$2.db"; fi
@@ -97,6 +119,31 @@ one_engine() {
 			echo "$eng server_cpu_ms_w$w $(echo "$s0 $s1" | awk -v hz="$HZ" -v n="$CREATES" '{printf "%.2f", ($2 - $1) * 1000 / hz / n}')" >>"$T_DIR/rows"
 		echo "$eng readers_cpu_ms_w$w $(echo "$r0 $r1" | awk -v hz="$HZ" -v n="$CREATES" '{printf "%.2f", ($2 - $1) * 1000 / hz / n}')" >>"$T_DIR/rows"
 	done
+	# The same through burrow-api: one long-lived process and connection.
+	BURROW_API_KEY=$("$B" apikey create --workspace bench) && export BURROW_API_KEY
+	ap=$(free_port)
+	start "api-$eng" "$BIN/burrow-api" --db "$BURROW_DB" --listen "127.0.0.1:$ap"
+	apid=$LAST_PID
+	if wait_for 30 port_open "$ap"; then
+		a0=$(ticks "$apid")
+		r0=$(( $(ticks "$dpid") + $(ticks "$epid") ))
+		s0=0
+		[ "$eng" = sqlite ] || s0=$(pg_ticks)
+		rate=$(api_creates "$ap" "$CREATES")
+		sleep 1
+		a1=$(ticks "$apid")
+		r1=$(( $(ticks "$dpid") + $(ticks "$epid") ))
+		s1=0
+		[ "$eng" = sqlite ] || s1=$(pg_ticks)
+		per() { echo "$1 $2" | awk -v hz="$HZ" -v n="$CREATES" '{printf "%.2f", ($2 - $1) * 1000 / hz / n}'; }
+		echo "$eng creates_api $rate" >>"$T_DIR/rows"
+		echo "$eng api_cpu_ms $(per "$a0" "$a1")" >>"$T_DIR/rows"
+		[ "$eng" = sqlite ] || echo "$eng server_cpu_ms_api $(per "$s0" "$s1")" >>"$T_DIR/rows"
+		echo "$eng readers_cpu_ms_api $(per "$r0" "$r1")" >>"$T_DIR/rows"
+	else
+		echo "  $eng: burrow-api did not start"
+	fi
+	stop "$apid"
 	$VISIBLE --burrow "$B" --target 127.0.0.1:9 --n 50 --ca "$T_DIR/ca.pem" \
 		--dns "127.0.0.1:$dp" --edge "127.0.0.1:$ep" --limit 10 >"$T_DIR/vis.$eng" 2>&1
 	awk -v e="$eng" '/^visible at dns/ {print e, "dns_p50", $6; print e, "dns_p99", $9}
@@ -164,6 +211,10 @@ label = {
     "cli_cpu_ms_w4": "  CPU per create: CLI, ms",
     "server_cpu_ms_w4": "  CPU per create: PostgreSQL server, ms",
     "readers_cpu_ms_w4": "  CPU per create: dns+edge readers, ms",
+    "creates_api": "creates/s, burrow-api (one keep-alive client)",
+    "api_cpu_ms": "  CPU per create: burrow-api, ms",
+    "server_cpu_ms_api": "  CPU per create: PostgreSQL server, ms",
+    "readers_cpu_ms_api": "  CPU per create: dns+edge readers, ms",
     "dns_p50": "create -> A answer at burrow-dns, p50 ms",
     "dns_p99": "create -> A answer at burrow-dns, p99 ms",
     "edge_p50": "create -> handshake at burrow-edge, p50 ms",
