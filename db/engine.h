@@ -69,10 +69,11 @@ struct db_engine {
 	 * setter runs inside the migration's transaction. */
 	int (*schema_version)(struct store *s);
 	int (*set_schema_version)(struct store *s, int version);
-	/* A second connection that waits for the change log's notifications
-	 * (LISTEN): its socket in *fd, readable when one may have come.  NULL
-	 * where the engine has none (SQLite: the watch uses inotify). */
-	void *(*listen_open)(struct store *s, int *fd);
+	/* A second connection to target that waits for the change log's
+	 * notifications (LISTEN): its socket in *fd, readable when one may
+	 * have come; NULL if it cannot be made now.  The member is NULL where
+	 * the engine has none (SQLite: the watch uses inotify). */
+	void *(*listen_open)(const char *target, int *fd);
 	/* Reads what came: 1 if a notification did, 0 if not, BURROW_ERR_IO
 	 * when the connection is lost (close it and open another). */
 	int (*listen_drain)(void *l);

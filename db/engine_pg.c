@@ -19,24 +19,42 @@
  * Reads take no lock: PostgreSQL's snapshots never block on writers.
  *
  * Lost connections: outside a transaction, a statement on a broken
- * connection reconnects (PQreset) and re-prepares, once per call; callers
- * see BURROW_ERR_IO while the server is away and retry on their schedule.
+ * connection reconnects and re-prepares, once per call; callers see
+ * BURROW_ERR_IO while the server is away and retry on their schedule.
+ * Every round trip has a deadline (pg_io.h): 1 s for a read-only store (a
+ * daemon reading on a serving thread), 30 s for a writer.  After a
+ * deadline passed or a reconnection failed, the store answers
+ * BURROW_ERR_IO at once, without a round trip, for a backoff of 250 ms
+ * doubling to 5 s, then tries once more: a frozen server costs a serving
+ * thread at most one deadline per backoff, and readers keep answering from
+ * what they hold.
  */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
 #include "common/error.h"
 #include "db/internal.h"
+#include "db/pg_io.h"
 
 /* The writers' advisory lock key ("burr"); the schema's trigger uses it. */
 #define PG_WRITER_LOCK "1651864178"
 #define PG_BEGIN "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")"
 #define PG_CHANNEL "burrow_changes"
+
+/* Deadlines of one round trip (see the top of this file), of the first
+ * connection, and of the LISTEN connection (made on a reader's loop). */
+#define PG_READ_DEADLINE_MS 1000
+#define PG_WRITE_DEADLINE_MS 30000
+#define PG_OPEN_DEADLINE_MS 5000
+#define PG_LISTEN_DEADLINE_MS 1000
+#define PG_BACKOFF_FIRST_MS 250
+#define PG_BACKOFF_MAX_MS 5000
 
 struct pg_conn {
 	PGconn *conn;
@@ -44,6 +62,10 @@ struct pg_conn {
 	unsigned names;     /* server-side statement names handed out */
 	int64_t changes;    /* rows the last write touched */
 	int txn;            /* inside store_begin()'s transaction */
+	int deadline_ms;    /* of one round trip */
+	int broken;         /* a round trip failed: reset before the next */
+	int64_t retry_at;   /* monotonic ms before which no reset is tried */
+	int backoff_ms;     /* the wait after the next failed reset */
 };
 
 struct pg_stmt {
@@ -72,15 +94,23 @@ ps(struct db_stmt *st)
 	return (struct pg_stmt *)st;
 }
 
+/* Keeps libpq's message as one line (errors are one line on stderr and
+ * in the logs): its line breaks and tabs become single spaces. */
 static void
 keep_message(struct store *s, const char *msg)
 {
-	size_t n;
+	const char *p = msg != NULL && *msg != '\0' ? msg : "failed";
+	size_t n = 0;
 
-	snprintf(s->engmsg, sizeof(s->engmsg), "%s", msg != NULL && *msg ? msg : "failed");
-	n = strlen(s->engmsg);
-	while (n > 0 && (s->engmsg[n - 1] == '\n' || s->engmsg[n - 1] == ' '))
-		s->engmsg[--n] = '\0';
+	for (; *p != '\0' && n + 1 < sizeof(s->engmsg); p++) {
+		int blank = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
+		if (blank && (n == 0 || s->engmsg[n - 1] == ' '))
+			continue;
+		s->engmsg[n++] = blank ? ' ' : *p;
+	}
+	while (n > 0 && s->engmsg[n - 1] == ' ')
+		n--;
+	s->engmsg[n] = '\0';
 }
 
 /* Maps a failed result (NULL: the connection failed) to a Burrow code by
@@ -108,21 +138,84 @@ pg_error(struct store *s, const PGresult *res)
 	return BURROW_ERR_IO;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A round trip failed: the connection is unusable until reset.  A server
+ * that closed it may be back at once (a restart, an idle cut): the next
+ * call resets without waiting; one that did not answer in time waits the
+ * backoff first. */
+static void
+mark_broken(struct store *s)
+{
+	struct pg_conn *c = pc(s);
+
+	c->broken = 1;
+	if (PQstatus(c->conn) == CONNECTION_BAD) {
+		keep_message(s, PQerrorMessage(c->conn));
+		return;
+	}
+	snprintf(s->engmsg, sizeof(s->engmsg), "no answer from the server within %d ms",
+	    c->deadline_ms);
+	c->retry_at = now_ms() + c->backoff_ms;
+}
+
+/* The last result of the query a PQsend* call started (returned sent), or
+ * NULL with the connection marked broken. */
+static PGresult *
+roundtrip(struct store *s, int sent)
+{
+	PGresult *res;
+
+	if (pg_io_wait(pc(s)->conn, sent, pc(s)->deadline_ms, &res) != 0) {
+		mark_broken(s);
+		return NULL;
+	}
+	return res;
+}
+
+static int
+result_rc(struct store *s, PGresult *res)
+{
+	ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (res == NULL)
+		return BURROW_ERR_IO;
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? BURROW_OK : pg_error(s, res);
+}
+
+/* Runs sql (several statements allowed) on a usable connection. */
 static int
 pg_exec(struct store *s, const char *sql)
 {
-	PGresult *res = PQexec(pc(s)->conn, sql);
-	ExecStatusType st;
-	int rc = BURROW_OK;
+	PGresult *res;
+	int rc;
 
-	if (res == NULL)
-		return pg_error(s, NULL);
-	/* Several statements in one string: PQexec returns the last result. */
-	st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		rc = pg_error(s, res);
+	if (pc(s)->broken)
+		return BURROW_ERR_IO;
+	res = roundtrip(s, PQsendQuery(pc(s)->conn, sql));
+	rc = result_rc(s, res);
 	PQclear(res);
 	return rc;
+}
+
+/* ROLLBACK where the connection still works; nothing to undo otherwise
+ * (the server ends a transaction whose connection is gone). */
+static void
+quiet_rollback(struct store *s)
+{
+	char keep[sizeof(s->engmsg)];
+
+	snprintf(keep, sizeof(keep), "%s", s->engmsg);   /* report the first failure */
+	if (!pc(s)->broken)
+		pg_exec(s, "ROLLBACK");
+	snprintf(s->engmsg, sizeof(s->engmsg), "%s", keep);
 }
 
 /* Notices (CREATE ... IF NOT EXISTS) are not errors: keep them off stderr. */
@@ -133,21 +226,24 @@ quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-static PGconn *
-connect_to(const char *target, char *err, size_t errsz)
-{
-	PGconn *conn = PQconnectdb(target);
+/* Defaults under the operator's string, which overrides them (libpq
+ * expands dbname in place, later values winning).  Reads run on the
+ * daemons' event loops: a server that vanished without a word must turn
+ * into an error in seconds, not in TCP's quarter of an hour, so the
+ * loops keep answering from what they hold. */
+static const char *const conn_keys[] = {
+	"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+	"tcp_user_timeout", "dbname", NULL
+};
 
-	if (conn == NULL) {
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		snprintf(err, errsz, "%s", PQerrorMessage(conn));
-		PQfinish(conn);
-		return NULL;
-	}
-	PQsetNoticeProcessor(conn, quiet, NULL);
+static PGconn *
+connect_to(const char *target, int deadline_ms, char *err, size_t errsz)
+{
+	const char *values[] = { "5", "10", "5", "3", "10000", target, NULL };
+	PGconn *conn = pg_io_connect(conn_keys, values, deadline_ms, err, errsz);
+
+	if (conn != NULL)
+		PQsetNoticeProcessor(conn, quiet, NULL);
 	return conn;
 }
 
@@ -171,14 +267,17 @@ static int
 pg_open(struct store *s, const char *target, int flags)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
+	char err[sizeof(s->engmsg)];
 
 	(void)flags;   /* the database itself is the operator's to create */
 	if (c == NULL)
 		return BURROW_ERR_NOMEM;
 	s->conn = c;
 	c->gen = 1;
-	if ((c->conn = connect_to(target, s->engmsg, sizeof(s->engmsg))) == NULL) {
-		keep_message(s, s->engmsg);
+	c->deadline_ms = s->readonly ? PG_READ_DEADLINE_MS : PG_WRITE_DEADLINE_MS;
+	c->backoff_ms = PG_BACKOFF_FIRST_MS;
+	if ((c->conn = connect_to(target, PG_OPEN_DEADLINE_MS, err, sizeof(err))) == NULL) {
+		keep_message(s, err);
 		return BURROW_ERR_IO;
 	}
 	return configure(s);
@@ -187,7 +286,8 @@ pg_open(struct store *s, const char *target, int flags)
 static void
 pg_close(struct store *s)
 {
-	PQfinish(pc(s)->conn);
+	if (pc(s)->conn != NULL)
+		PQfinish(pc(s)->conn);
 	free(s->conn);
 	s->conn = NULL;
 }
@@ -198,17 +298,31 @@ static int
 ensure_connected(struct store *s)
 {
 	struct pg_conn *c = pc(s);
+	int64_t now = now_ms();
 
-	if (PQstatus(c->conn) == CONNECTION_OK)
+	if (!c->broken && PQstatus(c->conn) == CONNECTION_OK)
 		return BURROW_OK;
 	if (c->txn) {   /* the transaction died with the connection */
 		keep_message(s, "connection lost inside a transaction");
 		return BURROW_ERR_IO;
 	}
-	PQreset(c->conn);
-	if (PQstatus(c->conn) != CONNECTION_OK)
-		return pg_error(s, NULL);
+	if (now < c->retry_at) {
+		snprintf(s->engmsg, sizeof(s->engmsg), "server unreachable; next try in %lld ms",
+		    (long long)(c->retry_at - now));
+		return BURROW_ERR_IO;
+	}
+	if (pg_io_reset(c->conn, c->deadline_ms) != 0) {
+		keep_message(s, PQstatus(c->conn) == CONNECTION_BAD && *PQerrorMessage(c->conn)
+		    ? PQerrorMessage(c->conn) : "no answer from the server");
+		c->broken = 1;
+		c->retry_at = now_ms() + c->backoff_ms;
+		c->backoff_ms = c->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
+		    : c->backoff_ms * 2;
+		return BURROW_ERR_IO;
+	}
 	PQsetNoticeProcessor(c->conn, quiet, NULL);
+	c->broken = 0;
+	c->backoff_ms = PG_BACKOFF_FIRST_MS;
 	c->gen++;
 	return configure(s);
 }
@@ -382,11 +496,11 @@ prepare_on_server(struct store *s, struct pg_stmt *p)
 
 	if (p->gen == c->gen)
 		return BURROW_OK;
-	res = PQprepare(c->conn, p->name, p->sql, p->nparams, NULL);
+	res = roundtrip(s, PQsendPrepare(c->conn, p->name, p->sql, p->nparams, NULL));
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		int rc = pg_error(s, res);
+		int rc = result_rc(s, res);
 		PQclear(res);
-		return rc;
+		return rc != BURROW_OK ? rc : BURROW_ERR_IO;
 	}
 	PQclear(res);
 	p->gen = c->gen;
@@ -410,14 +524,13 @@ run(struct store *s, struct pg_stmt *p)
 
 	if ((rc = prepare_on_server(s, p)) != BURROW_OK)
 		return rc;
-	res = PQexecPrepared(c->conn, p->name, p->nparams, (const char *const *)p->values,
-	    p->lengths, p->formats, 0);
-	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		rc = pg_error(s, res);
+	res = roundtrip(s, PQsendQueryPrepared(c->conn, p->name, p->nparams,
+	    (const char *const *)p->values, p->lengths, p->formats, 0));
+	if ((rc = result_rc(s, res)) != BURROW_OK) {
 		PQclear(res);
 		return rc;
 	}
+	st = PQresultStatus(res);
 	c->changes = strtoll(PQcmdTuples(res), NULL, 10);
 	p->res = res;
 	p->nrows = st == PGRES_TUPLES_OK ? PQntuples(res) : 0;
@@ -438,7 +551,7 @@ run_alone(struct store *s, struct pg_stmt *p)
 		rc = pg_exec(s, "COMMIT");
 	if (rc != BURROW_OK) {
 		clear_rows(p);
-		PQclear(PQexec(pc(s)->conn, "ROLLBACK"));
+		quiet_rollback(s);
 	}
 	return rc;
 }
@@ -471,7 +584,7 @@ pg_step(struct db_stmt *st)
 	rc = execute(s, p);
 	/* The server went away between two statements: one more try on a
 	 * new connection, unless a transaction was lost with it. */
-	if (rc == BURROW_ERR_IO && PQstatus(pc(s)->conn) != CONNECTION_OK && !pc(s)->txn)
+	if (rc == BURROW_ERR_IO && pc(s)->broken && !pc(s)->txn)
 		rc = execute(s, p);
 	if (rc != BURROW_OK)
 		return rc;
@@ -551,8 +664,8 @@ pg_begin(struct store *s)
 			pc(s)->txn = 1;
 			return BURROW_OK;
 		}
-		if (PQstatus(pc(s)->conn) == CONNECTION_OK) {
-			PQclear(PQexec(pc(s)->conn, "ROLLBACK"));
+		if (!pc(s)->broken) {
+			quiet_rollback(s);
 			return rc;
 		}
 	}
@@ -564,31 +677,35 @@ pg_commit(struct store *s)
 {
 	int rc = pg_exec(s, "COMMIT");
 
-	pc(s)->txn = in_transaction(s);
+	pc(s)->txn = !pc(s)->broken && in_transaction(s);
 	return rc;
 }
 
 static void
 pg_rollback(struct store *s)
 {
-	PQclear(PQexec(pc(s)->conn, "ROLLBACK"));
+	quiet_rollback(s);
 	pc(s)->txn = 0;
 }
 
 static int
 pg_in_transaction(struct store *s)
 {
-	return pc(s)->txn || in_transaction(s);
+	return pc(s)->txn || (!pc(s)->broken && in_transaction(s));
 }
 
 /* One integer from a query without parameters; -1 on failure. */
 static int64_t
 query_int(struct store *s, const char *sql)
 {
-	PGresult *res = PQexec(pc(s)->conn, sql);
+	PGresult *res;
 	int64_t v = -1;
 
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	if (pc(s)->broken)
+		return -1;
+	if ((res = roundtrip(s, PQsendQuery(pc(s)->conn, sql))) == NULL)
+		return -1;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 	    !PQgetisnull(res, 0, 0))
 		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	else
@@ -626,7 +743,7 @@ struct pg_listen {
 };
 
 static void *
-pg_listen_open(struct store *s, int *fd)
+pg_listen_open(const char *target, int *fd)
 {
 	struct pg_listen *l = calloc(1, sizeof(*l));
 	char err[256];
@@ -634,10 +751,13 @@ pg_listen_open(struct store *s, int *fd)
 
 	if (l == NULL)
 		return NULL;
-	if ((l->conn = connect_to(s->target, err, sizeof(err))) == NULL)
+	/* On the reader's loop: a frozen server costs it one deadline per
+	 * attempt (the watch backs off between them). */
+	if ((l->conn = connect_to(target, PG_LISTEN_DEADLINE_MS, err, sizeof(err))) == NULL)
 		goto fail;
-	res = PQexec(l->conn, "LISTEN " PG_CHANNEL);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (pg_io_wait(l->conn, PQsendQuery(l->conn, "LISTEN " PG_CHANNEL),
+	    PG_LISTEN_DEADLINE_MS, &res) != 0 || res == NULL ||
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
 		PQclear(res);
 		goto fail;
 	}

@@ -1,5 +1,7 @@
 /*
- * store.h: the Burrow store, one SQLite file shared by every program.
+ * store.h: the Burrow store, shared by every program: one SQLite file (the
+ * embedded default, one machine) or one PostgreSQL database (many machines;
+ * db/engine.h says how the two engines sit under the same functions).
  *
  * All SQL lives in db/.  Every write is one transaction: it happens whole or
  * not at all, and a violated constraint comes back as BURROW_ERR_EXISTS or
@@ -27,7 +29,11 @@ enum store_open_flags {
 };
 
 /* Opens (and with STORE_CREATE creates) the store at path, applying pending
- * migrations.  On success *out is the caller's, freed by store_close().
+ * migrations.  path is a SQLite file, or a PostgreSQL database named by a
+ * postgresql:// or postgres:// URI or a libpq "key=value ..." string (the
+ * database must exist; STORE_CREATE creates Burrow's tables in it, without
+ * it a database lacking them is BURROW_ERR_NOTFOUND).  On success *out is
+ * the caller's, freed by store_close().
  * Errors: BURROW_ERR_NOTFOUND (no file and no STORE_CREATE), BURROW_ERR_SCHEMA
  * (file from a newer Burrow), BURROW_ERR_IO, BURROW_ERR_NOMEM.  On failure
  * errmsg (if not NULL, size errsz) says why.  A store file (or -wal, -shm)

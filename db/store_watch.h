@@ -23,6 +23,12 @@
  * event), a read the gap deferred runs ahead of the other events of the
  * loop iteration in which it is due: a client that came after a write, to a
  * loop that was busy, is answered after the write is applied.
+ * On PostgreSQL the watch LISTENs on a connection of its own instead of
+ * inotify: the change-log trigger NOTIFYs at commit, so the change is
+ * visible when the wake-up comes (same gap rule, no rechecks needed).  A
+ * lost connection is made again after 100 ms, doubling up to 5 s, and the
+ * reader's function runs once it is back, to catch up by sequence; the
+ * poll runs throughout.
  * This file holds no SQL: the function reads the log through store.h.
  */
 #ifndef BURROW_STORE_WATCH_H
@@ -40,9 +46,10 @@ struct store_watch;
  * the watch tries again on its schedule). */
 typedef int (*store_watch_fn)(void *ctx);
 
-/* Calls fn(ctx) on base as described above for the file of the open store
- * s (which the watch does not keep; poll_ms >= 1).  A directory inotify
- * cannot watch is not an error: a warning is logged and only the poll runs
+/* Calls fn(ctx) on base as described above for the file or database of the
+ * open store s (which the watch does not keep; poll_ms >= 1).  A directory
+ * inotify cannot watch, or a notification connection that cannot be made,
+ * is not an error: a warning is logged and only the poll runs
  * (store_watch_active() is 0).  *out is the caller's, freed by
  * store_watch_free().  Errors: BURROW_ERR_INVALID (an in-memory store,
  * poll_ms < 1), BURROW_ERR_NOMEM. */

@@ -44,7 +44,8 @@ struct store_watch {
 	int64_t last_us;            /* monotonic time of the last read */
 	int step;                   /* rechecks done since the last news */
 	/* PostgreSQL: the LISTEN connection instead of inotify. */
-	struct store *s;
+	const struct db_engine *eng;   /* NULL for a SQLite store */
+	char target[STORE_TARGET_MAX]; /* the store's connection string */
 	void *listen;
 	struct event *listen_ev, *retry_ev;
 	int retry_ms;               /* the next reconnection's delay */
@@ -269,7 +270,7 @@ listen_stop(struct store_watch *w)
 		event_free(w->listen_ev);
 	w->listen_ev = NULL;
 	if (w->listen != NULL)
-		w->s->eng->listen_close(w->listen);
+		w->eng->listen_close(w->listen);
 	w->listen = NULL;
 }
 
@@ -290,7 +291,7 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store_watch *w = arg;
 	int64_t since = now_us() - w->last_us, gap = (int64_t)STORE_WATCH_GAP_MS * 1000;
-	int rc = w->s->eng->listen_drain(w->listen);
+	int rc = w->eng->listen_drain(w->listen);
 
 	(void)fd;
 	(void)what;
@@ -324,7 +325,7 @@ listen_start(struct store_watch *w)
 {
 	int fd = -1;
 
-	if ((w->listen = w->s->eng->listen_open(w->s, &fd)) == NULL) {
+	if ((w->listen = w->eng->listen_open(w->target, &fd)) == NULL) {
 		listen_retry_later(w);
 		return;
 	}
@@ -359,7 +360,8 @@ watch_listen(struct event_base *base, struct store *s, int poll_ms, store_watch_
 	w->poll_ms = poll_ms;
 	w->fd = -1;
 	w->step = WATCH_RECHECKS;
-	w->s = s;
+	w->eng = s->eng;
+	snprintf(w->target, sizeof(w->target), "%s", s->target);
 	w->retry_ms = LISTEN_RETRY_FIRST_MS;
 	w->soon_ev = evtimer_new(base, timer_cb, w);
 	w->poll_ev = event_new(base, -1, EV_PERSIST, timer_cb, w);
@@ -406,7 +408,7 @@ store_watch_free(struct store_watch *w)
 	if (w == NULL)
 		return;
 	stop_watching(w);
-	if (w->s != NULL)
+	if (w->eng != NULL)
 		listen_stop(w);
 	if (w->retry_ev != NULL)
 		event_free(w->retry_ev);

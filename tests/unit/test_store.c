@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,51 @@ test_change_order(void **state)
 	    "(SELECT seq FROM changes WHERE name = '192.0.2.78') THEN 1 ELSE 0 END"), 1);
 }
 
+/* Sends sig to every other client backend of the store's database (the
+ * connections of the stores this test opened); returns how many. */
+static int
+signal_backends(const char *target, int sig)
+{
+	PGconn *c = PQconnectdb(target);
+	PGresult *r = PQexec(c, "SELECT pid FROM pg_stat_activity WHERE datname = "
+	    "current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+	int i, n = 0;
+
+	for (i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
+		n += kill((pid_t)strtol(PQgetvalue(r, i, 0), NULL, 10), sig) == 0;
+	PQclear(r);
+	PQfinish(c);
+	return n;
+}
+
+/* PostgreSQL: a server that stops answering without closing (overload, a
+ * partition; here its backends are stopped) must not hang a reader: the
+ * read fails with BURROW_ERR_IO at the deadline, the next at once (no
+ * round trip during the backoff), and reads work again once it answers. */
+static void
+test_frozen_server(void **state)
+{
+	struct fixture *f = *state;
+	struct store *r = NULL;
+	int64_t seq;
+	int i, stopped, rc = BURROW_ERR_IO;
+
+	assert_int_equal(store_open(f->path, STORE_READONLY, &r, NULL, 0), BURROW_OK);
+	assert_int_equal(store_change_max(r, &seq), BURROW_OK);
+	stopped = signal_backends(f->path, SIGSTOP);
+	assert_true(stopped >= 2);   /* the reader's and the fixture's */
+	assert_int_equal(store_change_max(r, &seq), BURROW_ERR_IO);
+	assert_int_equal(store_change_max(r, &seq), BURROW_ERR_IO);
+	assert_non_null(strstr(store_errmsg(r), "next try"));
+	assert_int_equal(signal_backends(f->path, SIGCONT), stopped);
+	/* Back within the backoff (at most 5 s; generous for a busy box). */
+	for (i = 0; i < 3000 && rc != BURROW_OK; i++)
+		if ((rc = store_change_max(r, &seq)) != BURROW_OK)
+			usleep(10000);
+	assert_int_equal(rc, BURROW_OK);
+	store_close(r);
+}
+
 int
 main(void)
 {
@@ -579,10 +625,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_change_log_serial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certificates, setup, teardown),
-		/* Last: PostgreSQL only (tests/e2e/store_pg.sh). */
+		/* The last two: PostgreSQL only (tests/e2e/store_pg.sh). */
 		cmocka_unit_test_setup_teardown(test_change_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frozen_server, setup, teardown),
 	};
-	size_t n = sizeof(tests) / sizeof(tests[0]) - (test_pg_url() == NULL ? 1 : 0);
+	size_t n = sizeof(tests) / sizeof(tests[0]) - (test_pg_url() == NULL ? 2 : 0);
 
 	return _cmocka_run_group_tests("tests", tests, n, NULL, NULL);
 }
