@@ -124,12 +124,13 @@ done_testing() {
 	[ "$T_FAILED" -eq 0 ]
 }
 
-# t_sql QUERY: runs QUERY on the suite's store (sqlite3 or psql), one row a
-# line, columns separated by '|'.  Write QUERY in SQL both engines accept.
+# t_sql QUERY: runs QUERY on the suite's store (sqlite3, waiting up to 5 s
+# for a writer, or psql), one row a line, columns separated by '|'.  Write
+# QUERY in SQL both engines accept.
 t_sql() {
 	case $T_STORE in
 	postgresql://*) "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$T_STORE" -c "$1" ;;
-	*) sqlite3 "$T_STORE" "$1" ;;
+	*) sqlite3 -cmd ".timeout 5000" "$T_STORE" "$1" ;;
 	esac
 }
 
