@@ -21,13 +21,15 @@
  * Lost connections: outside a transaction, a statement on a broken
  * connection reconnects and re-prepares, once per call; callers see
  * BURROW_ERR_IO while the server is away and retry on their schedule.
- * Every round trip has a deadline (pg_io.h): 1 s for a read-only store (a
- * daemon reading on a serving thread), 30 s for a writer.  After a
+ * Every round trip has a deadline (pg_io.h): 500 ms for a read-only store
+ * (a daemon reading on a serving thread; a healthy server answers in a few
+ * milliseconds, a far one in a hundred), 30 s for a writer.  After a
  * deadline passed or a reconnection failed, the store answers
- * BURROW_ERR_IO at once, without a round trip, for a backoff of 250 ms
- * doubling to 5 s, then tries once more: a frozen server costs a serving
- * thread at most one deadline per backoff, and readers keep answering from
- * what they hold.
+ * BURROW_ERR_IO at once, without a round trip, for a backoff of 500 ms
+ * doubling to 5 s, then tries once more.  A read-only store reconnects
+ * without blocking (reset_step()).  So a frozen server costs a serving
+ * thread one deadline when it freezes and next to nothing after, and
+ * readers keep answering from what they hold.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -49,11 +51,12 @@
 
 /* Deadlines of one round trip (see the top of this file), of the first
  * connection, and of the LISTEN connection (made on a reader's loop). */
-#define PG_READ_DEADLINE_MS 1000
+#define PG_READ_DEADLINE_MS 500
 #define PG_WRITE_DEADLINE_MS 30000
 #define PG_OPEN_DEADLINE_MS 5000
-#define PG_LISTEN_DEADLINE_MS 1000
-#define PG_BACKOFF_FIRST_MS 250
+#define PG_LISTEN_DEADLINE_MS 500
+#define PG_RESET_BUDGET_MS 50
+#define PG_BACKOFF_FIRST_MS 500
 #define PG_BACKOFF_MAX_MS 5000
 
 struct pg_conn {
@@ -66,6 +69,9 @@ struct pg_conn {
 	int broken;         /* a round trip failed: reset before the next */
 	int64_t retry_at;   /* monotonic ms before which no reset is tried */
 	int backoff_ms;     /* the wait after the next failed reset */
+	int resetting;      /* a reset is under way (read-only stores) */
+	PostgresPollingStatusType reset_st; /* what it last waited for */
+	int64_t reset_until; /* when it counts as failed */
 };
 
 struct pg_stmt {
@@ -147,6 +153,16 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* No reset before the backoff has passed; the next one waits twice as
+ * long (up to PG_BACKOFF_MAX_MS) unless a reset succeeds meanwhile. */
+static void
+back_off(struct pg_conn *c)
+{
+	c->retry_at = now_ms() + c->backoff_ms;
+	c->backoff_ms = c->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
+	    : c->backoff_ms * 2;
+}
+
 /* A round trip failed: the connection is unusable until reset.  A server
  * that closed it may be back at once (a restart, an idle cut): the next
  * call resets without waiting; one that did not answer in time waits the
@@ -163,7 +179,7 @@ mark_broken(struct store *s)
 	}
 	snprintf(s->engmsg, sizeof(s->engmsg), "no answer from the server within %d ms",
 	    c->deadline_ms);
-	c->retry_at = now_ms() + c->backoff_ms;
+	back_off(c);
 }
 
 /* The last result of the query a PQsend* call started (returned sent), or
@@ -292,6 +308,33 @@ pg_close(struct store *s)
 	s->conn = NULL;
 }
 
+/* Starts a reset, or drives the one under way, within the call's budget:
+ * a writer waits for it (up to its deadline), a read-only store gives it
+ * PG_RESET_BUDGET_MS (a healthy server reconnects in a few) and otherwise
+ * lets it go on over the following calls, so a server that accepts the
+ * TCP connection but never answers costs its serving thread nothing more.
+ * Returns 0 connected, 1 under way, -1 failed. */
+static int
+reset_step(struct store *s)
+{
+	struct pg_conn *c = pc(s);
+	int rc;
+
+	if (!c->resetting) {
+		if (pg_io_reset_start(c->conn, &c->reset_st) != 0)
+			return -1;
+		c->resetting = 1;
+		c->reset_until = now_ms() + PG_OPEN_DEADLINE_MS;
+	}
+	rc = pg_io_reset_step(c->conn, &c->reset_st,
+	    s->readonly ? PG_RESET_BUDGET_MS : c->deadline_ms);
+	if (rc == 1 && (!s->readonly || now_ms() >= c->reset_until))
+		rc = -1;
+	if (rc != 1)
+		c->resetting = 0;
+	return rc;
+}
+
 /* Outside a transaction, a broken connection is re-made; statements notice
  * the new generation and prepare again. */
 static int
@@ -299,6 +342,7 @@ ensure_connected(struct store *s)
 {
 	struct pg_conn *c = pc(s);
 	int64_t now = now_ms();
+	int rc;
 
 	if (!c->broken && PQstatus(c->conn) == CONNECTION_OK)
 		return BURROW_OK;
@@ -306,18 +350,20 @@ ensure_connected(struct store *s)
 		keep_message(s, "connection lost inside a transaction");
 		return BURROW_ERR_IO;
 	}
-	if (now < c->retry_at) {
+	if (!c->resetting && now < c->retry_at) {
 		snprintf(s->engmsg, sizeof(s->engmsg), "server unreachable; next try in %lld ms",
 		    (long long)(c->retry_at - now));
 		return BURROW_ERR_IO;
 	}
-	if (pg_io_reset(c->conn, c->deadline_ms) != 0) {
+	c->broken = 1;
+	if ((rc = reset_step(s)) == 1) {
+		snprintf(s->engmsg, sizeof(s->engmsg), "reconnecting to the server");
+		return BURROW_ERR_IO;
+	}
+	if (rc != 0) {
 		keep_message(s, PQstatus(c->conn) == CONNECTION_BAD && *PQerrorMessage(c->conn)
 		    ? PQerrorMessage(c->conn) : "no answer from the server");
-		c->broken = 1;
-		c->retry_at = now_ms() + c->backoff_ms;
-		c->backoff_ms = c->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
-		    : c->backoff_ms * 2;
+		back_off(c);
 		return BURROW_ERR_IO;
 	}
 	PQsetNoticeProcessor(c->conn, quiet, NULL);

@@ -70,22 +70,29 @@ fail:
 	return -1;
 }
 
-/* Drives a connection started by PQconnectStart* or PQresetStart; poll is
- * PQconnectPoll or PQresetPoll. */
+/* Drives a connection started by PQconnectStart* or PQresetStart until the
+ * deadline; poll_fn is PQconnectPoll or PQresetPoll and *st its last
+ * answer (PGRES_POLLING_WRITING before the first call, as libpq asks).
+ * Returns 0 when connected, 1 at the deadline, -1 when it failed. */
 static int
-drive(PGconn *conn, PostgresPollingStatusType (*poll_fn)(PGconn *), int64_t deadline)
+drive(PGconn *conn, PostgresPollingStatusType (*poll_fn)(PGconn *),
+      PostgresPollingStatusType *st, int64_t deadline)
 {
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-
 	for (;;) {
-		if (st == PGRES_POLLING_OK)
+		if (*st == PGRES_POLLING_OK)
 			return 0;
-		if (st == PGRES_POLLING_FAILED)
+		if (*st == PGRES_POLLING_FAILED)
 			return -1;
-		if (ready(PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-		    deadline) != 0)
-			return -1;
-		st = poll_fn(conn);
+		if (ready(PQsocket(conn), *st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		    deadline) != 0) {
+			/* Not ready by the deadline; a zero budget still looks
+			 * once without waiting. */
+			struct pollfd p = { PQsocket(conn),
+			    *st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
+			if (p.fd < 0 || poll(&p, 1, 0) != 1)
+				return 1;
+		}
+		*st = poll_fn(conn);
 	}
 }
 
@@ -99,8 +106,10 @@ pg_io_connect(const char *const *keys, const char *const *values, int deadline_m
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
 	if (PQstatus(conn) == CONNECTION_BAD ||
-	    drive(conn, PQconnectPoll, now_ms() + deadline_ms) != 0) {
+	    drive(conn, PQconnectPoll, &st, now_ms() + deadline_ms) != 0) {
 		if (PQstatus(conn) == CONNECTION_BAD)
 			snprintf(err, errsz, "%s", PQerrorMessage(conn));
 		else
@@ -112,9 +121,18 @@ pg_io_connect(const char *const *keys, const char *const *values, int deadline_m
 }
 
 int
-pg_io_reset(PGconn *conn, int deadline_ms)
+pg_io_reset_start(PGconn *conn, PostgresPollingStatusType *st)
 {
-	if (!PQresetStart(conn))
-		return -1;
-	return drive(conn, PQresetPoll, now_ms() + deadline_ms);
+	/* libpq: before the first poll, act as if it asked for writing. */
+	*st = PGRES_POLLING_WRITING;
+	return PQresetStart(conn) ? 0 : -1;
+}
+
+/* PQresetPoll is only called once the socket is ready for what it last
+ * asked (a connect in progress is not a connection yet), so the answer is
+ * kept between calls. */
+int
+pg_io_reset_step(PGconn *conn, PostgresPollingStatusType *st, int budget_ms)
+{
+	return drive(conn, PQresetPoll, st, now_ms() + budget_ms);
 }

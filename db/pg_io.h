@@ -29,8 +29,13 @@ int pg_io_wait(PGconn *conn, int sent, int deadline_ms, PGresult **out);
 PGconn *pg_io_connect(const char *const *keys, const char *const *values, int deadline_ms,
                       char *err, size_t errsz);
 
-/* Re-makes conn's connection with its own parameters within deadline_ms.
- * Returns 0 or -1 (PQerrorMessage(conn) says why). */
-int pg_io_reset(PGconn *conn, int deadline_ms);
+/* Re-makes conn's connection with its own parameters: pg_io_reset_start()
+ * begins (0, or -1 if it cannot) and sets *st, which the caller keeps
+ * for pg_io_reset_step(): that drives the reset for at most budget_ms (0:
+ * only what needs no waiting) and returns 0 when connected, 1 while still
+ * under way (call again later, with the same st), -1 when it failed
+ * (PQerrorMessage(conn) says why). */
+int pg_io_reset_start(PGconn *conn, PostgresPollingStatusType *st);
+int pg_io_reset_step(PGconn *conn, PostgresPollingStatusType *st, int budget_ms);
 
 #endif
