@@ -13,6 +13,8 @@ T_FAILED=0
 T_STORE=$T_DIR/burrow.db
 
 t_cleanup() {
+	# A second signal (a timeout landing now) must not cut the cleanup short.
+	trap '' INT TERM
 	[ -z "${PG_DIR:-}" ] || pg_cluster_stop
 	for pid in $T_PIDS; do
 		kill -TERM "$pid" 2>/dev/null
