@@ -8,7 +8,7 @@ FUZZ_TARGETS += api_body
 
 .PHONY: bench-api
 bench-api: deps all
-	sh bench/api.sh
+	bash bench/api.sh
 
 # The write-ahead-log checkpointer is a thread (api/checkpoint.h).
 bin/burrow-api: LDLIBS += -lpthread

@@ -38,12 +38,13 @@ echo "# burrow-api bench: $(nproc) cores shared; load before: $(cut -d' ' -f1-3 
 for run in $(seq "$RUNS"); do
 	echo "# run $run"
 	# 1. first use right after the create.
-	python3 "$TOOL" first "$API" "$KEY" "$DNS_PORT" "$EDGE_PORT" "$T_DIR/ca.pem" 50 "$TARGET"
-	python3 "$TOOL" first "$API" "$KEY" "$DNS_PORT" "$EDGE_PORT" "$T_DIR/ca.pem" 50 "$TARGET" "$B"
+	python3 "$TOOL" first "$API" "$KEY" "$DNS_PORT" "$EDGE_PORT" "$T_DIR/ca.pem" 50 "$TARGET" "$run"
+	python3 "$TOOL" first "$API" "$KEY" "$DNS_PORT" "$EDGE_PORT" "$T_DIR/ca.pem" 50 "$TARGET" \
+		"$run" "$B"
 
 	# 2. sustained creates.
 	c0=$(cpu_ticks "$API_PID")
-	KEY=$KEY TARGET=$TARGET wrk -t1 -c4 -d"${SECS}s" --latency \
+	KEY=$KEY TARGET=$TARGET RUN=$run wrk -t1 -c4 -d"${SECS}s" --latency \
 		-s tests/e2e/api_tools/create.lua "$API" >"$T_DIR/wrk.out" 2>&1
 	c1=$(cpu_ticks "$API_PID")
 	reqs=$(awk '/requests in/ {print $1}' "$T_DIR/wrk.out")
@@ -54,17 +55,19 @@ for run in $(seq "$RUNS"); do
 	echo "api creates: $reqs in ${SECS}s = $rate/s, p50 $p50 p99 $p99, non-201: ${bad:-0};" \
 		"burrow-api CPU $(awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$reqs" \
 		'BEGIN {printf "%.3f", t * 1000 / hz / n}') ms per create"
-	python3 "$TOOL" cli "$B" 200 "$TARGET"
+	python3 "$TOOL" cli "$B" 200 "$TARGET" "$run"
 	echo "# tunnels in the store: $("$B" tunnel list --json | jq length)"
 
 	# 3. dnsperf alone, then with renewals of 1,000 sandboxes every 10 s.
-	"$B" tunnel list --json | jq -r '.[].hostname + " A"' | shuf -n 20000 --random-source=/dev/zero \
+	"$B" tunnel list --json | jq -r '.[].hostname + " A"' | head -n 20000 \
 		>"$T_DIR/queries"
 	dnsperf -s 127.0.0.1 -p "$DNS_PORT" -d "$T_DIR/queries" -l "$SECS" -c 8 -q 200 \
 		>"$T_DIR/perf.idle" 2>&1
 	idle=$(awk '/Queries per second/ {print $4}' "$T_DIR/perf.idle")
+	lost_idle=$(awk '/Queries lost/ {print $3}' "$T_DIR/perf.idle")
 	d0=$(cpu_ticks "$DNS_PID")
-	python3 "$TOOL" renew "$API" "$KEY" 1000 10 "$((SECS + 4))" "$TARGET" >"$T_DIR/renew.out" &
+	python3 "$TOOL" renew "$API" "$KEY" 1000 10 "$((SECS + 4))" "$TARGET" "$run" \
+		>"$T_DIR/renew.out" &
 	renew_pid=$!
 	sleep 3   # the 1,000 sandboxes exist; renewals have started
 	dnsperf -s 127.0.0.1 -p "$DNS_PORT" -d "$T_DIR/queries" -l "$SECS" -c 8 -q 200 \
@@ -72,11 +75,12 @@ for run in $(seq "$RUNS"); do
 	d1=$(cpu_ticks "$DNS_PID")
 	wait "$renew_pid"
 	busy=$(awk '/Queries per second/ {print $4}' "$T_DIR/perf.busy")
+	lost_busy=$(awk '/Queries lost/ {print $3}' "$T_DIR/perf.busy")
 	cat "$T_DIR/renew.out"
 	echo "dns under dnsperf: idle $idle qps, with renewals $busy qps =" \
 		"$(awk -v a="$busy" -v b="$idle" 'BEGIN {printf "%.0f%%", a * 100 / b}') of idle (goal >= 90%);" \
 		"burrow-dns CPU while renewing $(awk -v t=$((d1 - d0)) -v hz="$hz" -v s="$SECS" \
-		'BEGIN {printf "%.0f%%", t * 100 / hz / s}')"
+		'BEGIN {printf "%.0f%%", t * 100 / hz / s}'); lost $lost_idle idle, $lost_busy busy"
 	echo "# zone serial now $(dig @127.0.0.1 -p "$DNS_PORT" +short w.modal.host SOA | awk '{print $3}')"
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

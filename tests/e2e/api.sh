@@ -26,8 +26,9 @@ body="{\"sandbox\": \"sb-1\", \"target\": \"127.0.0.1:$app\", \"lease_seconds\":
 same "POST /v1/tunnels: 201" 201 "$(req "$KEY" POST /v1/tunnels "$body")"
 host=$(field .hostname)
 cp "$T_DIR/r.json" "$T_DIR/created.json"
-ok "  served by the edge right after" handshake_ok "$host"
-same "  and answered by burrow-dns" 127.0.0.1 "$(dig_a "$host")"
+# How soon is make bench-api's to measure; here only that it happens.
+ok "  served by the edge" wait_for 10 handshake_ok "$host"
+ok "  and answered by burrow-dns" wait_for 10 dig_answers "$host"
 same "  Content-Type application/json" 1 "$(grep -ci '^Content-Type: application/json' "$T_DIR/r.head")"
 cli=$("$B" tunnel create --target 127.0.0.1:1 --json | jq -c 'keys')
 same "  the keys of burrow tunnel create --json (with sandbox, expires_at)" "$cli" \
@@ -61,7 +62,7 @@ same "another workspace: POST tokens 404" 404 "$(req "$OTHER" POST "/v1/tunnels/
 same "another workspace: POST lease 404" 404 "$(req "$OTHER" POST /v1/sandboxes/sb-1/lease '{"lease_seconds": 60}')"
 same "another workspace: DELETE sandbox 404" 404 "$(req "$OTHER" DELETE /v1/sandboxes/sb-1)"
 same "  and the tunnel is still there" 200 "$(req "$KEY" GET "/v1/tunnels/$host")"
-ok "  and still served" handshake_ok "$host"
+ok "  and still served" wait_for 10 handshake_ok "$host"
 
 # Bad requests: each a clear error, the store unchanged.
 "$B" domain add custom.example --workspace acme >/dev/null
@@ -107,7 +108,7 @@ same "  the workspace's domain, pending" "custom.example pending false" \
 same "a delegated domain of the workspace: 201" 201 "$(req "$KEY" POST /v1/tunnels \
 	"{\"sandbox\": \"sb-3\", \"target\": \"127.0.0.1:$app\", \"domain\": \"custom.example\"}")"
 same "  a name under it" custom.example "$(field .zone)"
-same "  answered by burrow-dns" 127.0.0.1 "$(dig_a "$(field .hostname)")"
+ok "  answered by burrow-dns" wait_for 10 dig_answers "$(field .hostname)"
 
 # The workspace's tunnel limit: refused with 429, nothing written.
 limit_api() {

@@ -33,8 +33,8 @@ refused_by_edge() {
 same "create with a lease: 201" 201 "$(req "$KEY" POST /v1/tunnels \
 	"{\"sandbox\": \"sb-lapse\", \"target\": \"127.0.0.1:$app\", \"lease_seconds\": 600}")"
 lapse=$(field .hostname)
-ok "  served by the edge" handshake_ok "$lapse"
-same "  answered by burrow-dns" 127.0.0.1 "$(dig_a "$lapse")"
+ok "  served by the edge" wait_for 10 handshake_ok "$lapse"
+ok "  answered by burrow-dns" wait_for 10 dig_answers "$lapse"
 echo_port=$(free_port)
 echo_server "$echo_port"
 same "a tcp tunnel in the same sandbox: 201" 201 "$(req "$KEY" POST /v1/tunnels \
@@ -87,7 +87,7 @@ first=$(epoch "$(field .expires_at)")
 same "renew for 600 s: 200" 200 "$(req "$KEY" POST /v1/sandboxes/sb-renew/lease '{"lease_seconds": 600}')"
 ok "  the new end is later" test "$(epoch "$(field .expires_at)")" -gt "$first"
 ok "the first end passes" wait_for 30 now_at_least "$((first + 1))"
-ok "  still served by the edge (it learned the renewal)" handshake_ok "$renew"
+ok "  still served by the edge (it learned the renewal)" wait_for 10 handshake_ok "$renew"
 same "  still answered by burrow-dns" 127.0.0.1 "$(dig_a "$renew")"
 same "  still listed" "$renew" "$(req "$KEY" GET '/v1/tunnels?sandbox=sb-renew' >/dev/null; field '.tunnels[0].hostname')"
 same "  and the reaper left it" "$renew" "$("$B" tunnel show "$renew" --json | jq -r .hostname)"

@@ -13,7 +13,9 @@ api_setup() {
 	OTHER=$("$B" apikey create --workspace other) || return 1
 	for _attempt in 1 2 3; do
 		DNS_PORT=$(free_port both)
-		start dns "$BIN/burrow-dns" --db "$BURROW_DB" --listen "127.0.0.1:$DNS_PORT"
+		# Every client here is 127.0.0.1: no response rate limiting.
+		start dns "$BIN/burrow-dns" --db "$BURROW_DB" --listen "127.0.0.1:$DNS_PORT" \
+			--rrl-rate 0
 		DNS_PID=$LAST_PID
 		wait_for 20 dig_status w.modal.host SOA && break
 	done
@@ -57,4 +59,9 @@ dig_status() {
 
 dig_a() {
 	dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 +short "$1" A
+}
+
+# dig_answers NAME: burrow-dns answers NAME's A with the edge, 127.0.0.1.
+dig_answers() {
+	[ "$(dig_a "$1")" = 127.0.0.1 ]
 }

@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Load and latency tools for make bench-api (standard library only).
 
-  api_bench.py first API KEY DNS_PORT EDGE_PORT CAFILE N TARGET [BURROW]
+  api_bench.py first API KEY DNS_PORT EDGE_PORT CAFILE N TARGET RUN [BURROW]
       N times: POST a tunnel to burrow-api (keep-alive connection), then
       A queries to burrow-dns until one answers, then TLS handshakes to the
       edge until one completes.  With BURROW, the same through
       'BURROW tunnel create --json' instead (the CLI path).  Prints the
       median and max of the create itself and of create-to-DNS and
       create-to-handshake, in ms, and how many worked on the first try.
-  api_bench.py cli BURROW N TARGET
+  api_bench.py cli BURROW N TARGET RUN
       N sequential 'BURROW tunnel create': creates/s and CPU ms per create
       (the processes' user+system time).
-  api_bench.py renew API KEY SANDBOXES INTERVAL SECONDS TARGET
+  api_bench.py renew API KEY SANDBOXES INTERVAL SECONDS TARGET RUN
       Creates SANDBOXES sandboxes with one leased tunnel each, then renews
       every sandbox's lease once per INTERVAL seconds, spread evenly, for
       SECONDS.  Prints the renewals done, the rate, p50/p99 latency in ms.
+
+RUN names the run: sandbox names carry it, so no create of a later run is
+an idempotent retry of an earlier one.
 """
 import http.client
 import json
@@ -89,7 +92,7 @@ def ms(values):
     return "median %.1f max %.1f" % (statistics.median(v), max(v))
 
 
-def first(api_url, key, dns_port, edge_port, cafile, n, target, burrow=None):
+def first(api_url, key, dns_port, edge_port, cafile, n, target, run, burrow=None):
     api = Api(api_url, key)
     ctx = ssl.create_default_context(cafile=cafile)
     made, dns, edge, firsts = [], [], [], 0
@@ -97,11 +100,11 @@ def first(api_url, key, dns_port, edge_port, cafile, n, target, burrow=None):
         t0 = time.monotonic()
         if burrow:
             out = subprocess.run([burrow, "tunnel", "create", "--target", target,
-                                  "--workspace", "bench", "--sandbox", "cli-%d" % i, "--json"],
+                                  "--workspace", "bench", "--sandbox", "cli-%s-%d" % (run, i), "--json"],
                                  check=True, capture_output=True, text=True).stdout
             host = json.loads(out)["hostname"]
         else:
-            status, t = api.call("POST", "/v1/tunnels", {"sandbox": "first-%d" % i,
+            status, t = api.call("POST", "/v1/tunnels", {"sandbox": "first-%s-%d" % (run, i),
                                                           "target": target})
             if status != 201:
                 raise RuntimeError("create answered %d" % status)
@@ -118,12 +121,12 @@ def first(api_url, key, dns_port, edge_port, cafile, n, target, burrow=None):
                                             ms(edge), firsts, n))
 
 
-def cli(burrow, n, target):
+def cli(burrow, n, target, run):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     for i in range(n):
         subprocess.run([burrow, "tunnel", "create", "--target", target, "--workspace",
-                        "bench", "--sandbox", "cli-rate-%d" % i], check=True,
+                        "bench", "--sandbox", "cli-rate-%s-%d" % (run, i)], check=True,
                        stdout=subprocess.DEVNULL)
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -132,10 +135,10 @@ def cli(burrow, n, target):
           (n, wall, n / wall, cpu * 1000 / n))
 
 
-def renew(api_url, key, sandboxes, interval, seconds, target):
+def renew(api_url, key, sandboxes, interval, seconds, target, run):
     api = Api(api_url, key)
     for i in range(sandboxes):
-        status, _ = api.call("POST", "/v1/tunnels", {"sandbox": "sb-%d" % i, "target": target,
+        status, _ = api.call("POST", "/v1/tunnels", {"sandbox": "sb-%s-%d" % (run, i), "target": target,
                                                      "lease_seconds": 60})
         if status not in (200, 201):
             raise RuntimeError("create answered %d" % status)
@@ -149,7 +152,7 @@ def renew(api_url, key, sandboxes, interval, seconds, target):
         if due > now:
             time.sleep(due - now)
         s = time.monotonic()
-        status, _ = api.call("POST", "/v1/sandboxes/sb-%d/lease" % (i % sandboxes),
+        status, _ = api.call("POST", "/v1/sandboxes/sb-%s-%d/lease" % (run, i % sandboxes),
                              {"lease_seconds": 60})
         lat.append((time.monotonic() - s) * 1000)
         failed += status != 200
@@ -164,13 +167,13 @@ def renew(api_url, key, sandboxes, interval, seconds, target):
 
 def main():
     a = sys.argv[1:]
-    if a and a[0] == "first" and len(a) in (8, 9):
-        first(a[1], a[2], int(a[3]), int(a[4]), a[5], int(a[6]), a[7],
-              a[8] if len(a) == 9 else None)
-    elif a and a[0] == "cli" and len(a) == 4:
-        cli(a[1], int(a[2]), a[3])
-    elif a and a[0] == "renew" and len(a) == 7:
-        renew(a[1], a[2], int(a[3]), float(a[4]), float(a[5]), a[6])
+    if a and a[0] == "first" and len(a) in (9, 10):
+        first(a[1], a[2], int(a[3]), int(a[4]), a[5], int(a[6]), a[7], a[8],
+              a[9] if len(a) == 10 else None)
+    elif a and a[0] == "cli" and len(a) == 5:
+        cli(a[1], int(a[2]), a[3], a[4])
+    elif a and a[0] == "renew" and len(a) == 8:
+        renew(a[1], a[2], int(a[3]), float(a[4]), float(a[5]), a[6], a[7])
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)
