@@ -153,7 +153,13 @@ fuzz-check: deps fuzz-build
 
 # Every benchmark, each beside its real peer (NSD and Knot, HAProxy, lego,
 # plain WireGuard); each module.mk defines its own bench-NAME target.
-bench: bench-dns bench-edge bench-acme bench-exit bench-api
+bench: bench-dns bench-edge bench-acme bench-exit bench-api bench-store
+
+# make bench-store: the store on SQLite and on PostgreSQL, creates/s,
+# create -> visible at burrow-dns and burrow-edge, DNS QPS (bench/store.sh).
+.PHONY: bench-store
+bench-store: deps all
+	BUILD=$(BUILD) bash bench/store.sh
 
 clean:
 	rm -rf build bin

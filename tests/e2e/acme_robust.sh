@@ -91,7 +91,7 @@ ok "... the same order ($url)" test $? -eq 0
 grep -q "order created" "$T_DIR/last.out"
 fails "... without creating another" test $? -eq 0
 same "... one order row for the zone, done" "done" \
-	"$(sql "SELECT group_concat(o.status) FROM acme_orders o JOIN zones z ON z.id = o.zone_id WHERE z.name = '$CUST'")"
+	"$(sql "SELECT o.status FROM acme_orders o JOIN zones z ON z.id = o.zone_id WHERE z.name = '$CUST' ORDER BY o.id" | paste -sd,)"
 same "... no stale TXT rows" "0" "$(sql "SELECT count(*) FROM records WHERE name = '_acme-challenge.$CUST'")"
 ok "... and a valid certificate" cert_valid $CUST ecdsa
 
@@ -104,7 +104,8 @@ T_PIDS="$T_PIDS $victim"
 # Stop (not kill) Pebble right after the client saved its certificate key,
 # so the kill lands between 'key' and the stored certificate.
 lstep() { sql "SELECT o.step FROM acme_orders o JOIN zones z ON z.id = o.zone_id WHERE z.name = 'late.customer.test' ORDER BY o.id DESC LIMIT 1"; }
-if wait_for 20 sh -c "s=\$(sqlite3 '$BURROW_DB' \"SELECT o.step FROM acme_orders o JOIN zones z ON z.id = o.zone_id WHERE z.name = 'late.customer.test'\"); [ \"\$s\" = key ] || [ \"\$s\" = finalized ] || [ \"\$s\" = done ]"; then
+key_saved() { case $(lstep) in key | finalized | done) ;; *) return 1 ;; esac; }
+if wait_for 20 key_saved; then
 	kill -KILL $victim 2>/dev/null
 fi
 { wait $victim; } 2>/dev/null

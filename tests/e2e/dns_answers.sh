@@ -3,7 +3,7 @@
 # bad input, live updates from the store, signals.
 . "$(dirname "$0")/lib.sh"
 RAW="python3 $E2E_ROOT/tests/e2e/dns_tools/dnsraw.py"
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 Z=w.example.test
 B=$BIN/burrow
 
@@ -163,5 +163,5 @@ kill -TERM $DNS_PID
 wait $DNS_PID
 same "SIGTERM: clean exit" "0" "$?"
 ok "stop logged in the reopened log" grep -q stopping "$T_DIR/dns.log"
-fails "no store: refuses to start" $BIN/burrow-dns --db "$T_DIR/none.db" --listen 127.0.0.1:$(free_port)
+fails "no store: refuses to start" $BIN/burrow-dns --db "$(t_store_absent)" --listen 127.0.0.1:$(free_port)
 done_testing

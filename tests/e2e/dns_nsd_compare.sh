@@ -4,7 +4,7 @@
 # NSD does (rcode, flags, section counts, RRsets), bad packets included.
 . "$(dirname "$0")/lib.sh"
 RAW="python3 $E2E_ROOT/tests/e2e/dns_tools/dnsraw.py"
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 Z=w.example.test
 C=cust.example.org
 B=$BIN/burrow

@@ -6,7 +6,7 @@
 # bounds that hold however slow the machine is (no timing assertions).
 . "$(dirname "$0")/lib.sh"
 FLOOD="python3 $E2E_ROOT/tests/e2e/dns_tools/rrl_flood.py"
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 Z=w.example.test
 B=$BIN/burrow
 RATE=10

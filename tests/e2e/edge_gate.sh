@@ -145,10 +145,10 @@ ok "tunnel create refuses tcp with --connect-token (exit 2)" exit_status 2 \
 ok "  with one line on stderr" sh -c "'$B' tunnel create --kind tcp --target 127.0.0.1:$back \
 	--connect-token 2>&1 >/dev/null | grep -c . | grep -qx 1"
 tcp_port=$((tcp_lo + 9))
-ok "a tcp row marked connect_token, inserted with sqlite3" sqlite3 "$BURROW_DB" \
+ok "a tcp row marked connect_token, inserted with SQL" t_sql \
 	"INSERT INTO tunnels(hostname, zone_id, target_host, target_port, kind, public_port,
 	 connect_token, created_at) SELECT 'tcptoken00000a.$ZONE', id, '127.0.0.1', $back, 'tcp',
-	 $tcp_port, 1, strftime('%s','now') FROM zones WHERE name = '$ZONE'"
+	 $tcp_port, 1, $(date +%s) FROM zones WHERE name = '$ZONE'"
 ok "  token create refuses it (exit 1)" exit_status 1 "$B" token create "tcptoken00000a.$ZONE"
 plain=$(tunnel tcp "127.0.0.1:$back")
 ok "  a tcp tunnel created after it is taken up (the edge read both rows)" wait_for 10 \

@@ -5,7 +5,7 @@
 # w.modal.host imported with 'burrow cert import', a store with a private
 # tcp port range, and burrow-edge on a free loopback port ($EDGE_PORT).
 B="$BIN/burrow"
-export BURROW_DB="$T_DIR/burrow.db"
+export BURROW_DB=$T_STORE
 ZONE=w.modal.host
 PEER="$E2E_ROOT/tests/e2e/edge_peer.py"
 

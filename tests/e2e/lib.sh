@@ -8,8 +8,14 @@ T_DIR=$(mktemp -d /tmp/burrow-test.XXXXXX)
 T_PIDS=""
 T_N=0
 T_FAILED=0
+# The suite's store: a file here, or a PostgreSQL database with
+# BURROW_TEST_STORE=pg (set up at the end of this file).
+T_STORE=$T_DIR/burrow.db
 
 t_cleanup() {
+	# A second signal (a timeout landing now) must not cut the cleanup short.
+	trap '' INT TERM
+	[ -z "${PG_DIR:-}" ] || pg_cluster_stop
 	for pid in $T_PIDS; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -119,3 +125,34 @@ wait_for() {
 done_testing() {
 	[ "$T_FAILED" -eq 0 ]
 }
+
+# t_sql QUERY: runs QUERY on the suite's store (sqlite3, waiting up to 5 s
+# for a writer, or psql), one row a line, columns separated by '|'.  Write
+# QUERY in SQL both engines accept.
+t_sql() {
+	case $T_STORE in
+	postgresql://*) "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$T_STORE" -c "$1" ;;
+	*) sqlite3 -cmd ".timeout 5000" "$T_STORE" "$1" ;;
+	esac
+}
+
+# t_store_absent: a store that does not exist, on the suite's engine.
+t_store_absent() {
+	case $T_STORE in
+	postgresql://*) echo "${T_STORE%/*}/absent" ;;
+	*) echo "$T_DIR/absent.db" ;;
+	esac
+}
+
+# BURROW_TEST_STORE=pg: T_STORE is a fresh database on a throw-away
+# PostgreSQL cluster this suite starts and stops (tests/e2e/pg_lib.bash);
+# tests/e2e/pg_*.sh run the store-using suites that way in make check.
+if [ "${BURROW_TEST_STORE:-sqlite}" = pg ]; then
+	. "$E2E_ROOT/tests/e2e/pg_lib.bash"
+	if ! pg_cluster_start >"$T_DIR/pg_start.out" 2>&1 ||
+	    ! T_STORE=$(pg_createdb burrow 2>>"$T_DIR/pg_start.out"); then
+		echo "not ok 1 - a PostgreSQL cluster for this suite"
+		sed 's/^/#   /' "$T_DIR/pg_start.out"
+		exit 1
+	fi
+fi

@@ -4,7 +4,7 @@
 # 'burrow zone export'.  Prints the transfer time; asserts none.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfr_lib.bash"
-export BURROW_DB=$T_DIR/big.db
+export BURROW_DB=$T_STORE
 N=${XFR_NAMES:-100000}
 Z=w.big.test
 BUILD=${BUILD:-build/release}

@@ -6,7 +6,7 @@
 # secondary holding the key answers signed and stops the retries at once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfr_lib.bash"
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 B=$BIN/burrow
 Z=w.example.test
 

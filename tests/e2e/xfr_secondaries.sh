@@ -5,7 +5,7 @@
 # IXFR, and anyone without a secondary's key is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfr_lib.bash"
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 B=$BIN/burrow
 Z=w.example.test
 C=cust.example.org

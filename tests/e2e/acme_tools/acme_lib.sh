@@ -2,7 +2,7 @@
 . "$E2E_ROOT/tests/e2e/acme_tools/pebble_lib.sh"
 
 B=$BIN/burrow
-export BURROW_DB=$T_DIR/burrow.db
+export BURROW_DB=$T_STORE
 
 # acme_store BASE [CUSTOM...]: a store with base zone BASE and each CUSTOM
 # domain registered and marked delegated (as `burrow domain verify` would).
@@ -87,7 +87,7 @@ cert_valid() {
 	_names=$(openssl x509 -in "$_d/c1.pem" -noout -ext subjectAltName |
 		grep -o 'DNS:[^,]*' | sed 's/DNS://' | sort | xargs)
 	[ "$_names" = "*.$1 $1" ] || { echo "names: $_names"; return 1; }
-	sqlite3 "$BURROW_DB" "SELECT c.key_pem FROM certificates c JOIN zones z ON
+	t_sql "SELECT c.key_pem FROM certificates c JOIN zones z ON
 		z.id = c.zone_id WHERE z.name = '$1' AND c.revoked_at = 0
 		ORDER BY c.not_after DESC, c.id DESC LIMIT 1" >"$_d/key.pem"
 	[ "$(openssl pkey -in "$_d/key.pem" -pubout)" = \
@@ -98,7 +98,7 @@ cert_valid() {
 	esac
 }
 
-# sql QUERY: one value from the store.
+# sql QUERY: one value from the store (either engine: lib.sh t_sql).
 sql() {
-	sqlite3 "$BURROW_DB" "$1"
+	t_sql "$1"
 }
