@@ -91,10 +91,10 @@ PY
 	DP_ON=$(port)
 	DM=$(port)
 	"${PROXY_PIN[@]}" "$ROOT/bin/burrow-dns" --db "$T/dns.db" --listen "127.0.0.1:$DP_OFF" \
-		--threads "$DNS_THREADS" >"$T/dns_off.log" 2>&1 &
+		--threads "$DNS_THREADS" --rrl-rate 0 >"$T/dns_off.log" 2>&1 &
 	DNS_OFF=$!
 	"${PROXY_PIN[@]}" "$ROOT/bin/burrow-dns" --db "$T/dns.db" --listen "127.0.0.1:$DP_ON" \
-		--threads "$DNS_THREADS" --metrics "127.0.0.1:$DM" >"$T/dns_on.log" 2>&1 &
+		--threads "$DNS_THREADS" --rrl-rate 0 --metrics "127.0.0.1:$DM" >"$T/dns_on.log" 2>&1 &
 	DNS_ON=$!
 	PIDS="$PIDS $DNS_OFF $DNS_ON"
 	wait_port "$DP_OFF" 60
