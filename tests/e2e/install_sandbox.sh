@@ -34,7 +34,16 @@ UNITS=$E2E_ROOT/build/systemd
 # @system-service forbids (as it should): under SANITIZE=1 the confined
 # daemons run without the leak check, which the unconfined suites do.
 [ ${#build_flags[@]} -eq 0 ] || export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-SANDBOX=$E2E_ROOT/tests/e2e/install_tools/unit_sandbox.py
+# The confined daemons run as a user with no account, and a clone may sit
+# below a directory only root can enter (mktemp -d makes them 0700, as CI's
+# clean clone is): they run a copy of the programs and of the sandbox, made
+# here where that user can reach it.
+STAGE=$T_DIR/stage
+mkdir -p "$STAGE"
+cp -a "$BIN" "$STAGE/bin" && cp -a "$E2E_ROOT/tests/e2e/install_tools" "$STAGE/" &&
+	chmod -R a+rX "$STAGE" || exit 1
+BIN=$STAGE/bin
+SANDBOX=$STAGE/install_tools/unit_sandbox.py
 
 # A user id no account has: the units' 'burrow', without touching passwd.
 U=61000
@@ -70,7 +79,7 @@ cat >"$T_DIR/sandbox" <<EOF
 u=\$1
 shift
 exec ip netns exec "$NS" /usr/bin/python3 "$SANDBOX" "$UNITS/\$u" --uid "$U" \\
-	--state "$STATE" --runtime "$RUNTIME" --keep "$E2E_ROOT" -- "\$@"
+	--state "$STATE" --runtime "$RUNTIME" --keep "$STAGE" --keep "$E2E_ROOT" -- "\$@"
 EOF
 chmod 0755 "$T_DIR/sandbox"
 sandbox() { "$T_DIR/sandbox" "$@"; }

@@ -21,8 +21,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
 ok "a test CA and a wildcard leaf" test -s "$T_DIR/leaf.pem"
 TCP_LO=$(free_port)
 TCP_N=30
+# The edges' TLS port is the store's (burrow init --tls-port): both edges
+# listen on it, each on its own address.
+EDGE_TLS=$(free_port)
+while [ "$EDGE_TLS" -ge "$TCP_LO" ] && [ "$EDGE_TLS" -lt $((TCP_LO + TCP_N)) ]; do
+	EDGE_TLS=$(free_port)
+done
 ok "burrow init on PostgreSQL" "$B" init --zone "$ZONE" --edge-ipv4 192.0.2.10 \
-	--tcp-ports "$TCP_LO-$((TCP_LO + TCP_N - 1))"
+	--tcp-ports "$TCP_LO-$((TCP_LO + TCP_N - 1))" --tls-port "$EDGE_TLS"
 ok "certificate imported" "$B" cert import "$ZONE" --chain "$T_DIR/leaf.pem" --key "$T_DIR/leaf.key"
 mkdir -p "$T_DIR/www" && echo "hello from the backend" >"$T_DIR/www/index.html"
 BACK=$(free_port)
@@ -34,11 +40,12 @@ ok "backend up" wait_for 20 port_open "$BACK"
 # port was taken meanwhile); sets PORT_<NAME> and PID_<NAME>.
 node_start() {
 	for _try in 1 2 3; do
-		_p=$(free_port)
 		if [ "$2" = dns ]; then
+			_p=$(free_port)
 			start "$1" "$BIN/burrow-dns" --db "$4" --listen "$3:$_p" --poll-ms 60000
 		else
-			start "$1" "$BIN/burrow-edge" --db "$4" --listen "$3:$_p" --poll-ms 60000
+			_p=$EDGE_TLS
+			start "$1" "$BIN/burrow-edge" --db "$4" --listen "$3" --poll-ms 60000
 		fi
 		eval "PID_$1=$LAST_PID PORT_$1=$_p"
 		wait_for 30 node_up_or_gone "$1" "$2" "$3"
