@@ -78,6 +78,7 @@ cat >"$T_DIR/sandbox" <<EOF
 #!/bin/sh
 u=\$1
 shift
+cd /    # a system unit's working directory (the clone's may be closed to the unit's user)
 exec ip netns exec "$NS" /usr/bin/python3 "$SANDBOX" "$UNITS/\$u" --uid "$U" \\
 	--state "$STATE" --runtime "$RUNTIME" --keep "$STAGE" --keep "$E2E_ROOT" -- "\$@"
 EOF
