@@ -78,6 +78,20 @@ read_log(struct store_watch *w)
 		arm(w, ((int64_t)STORE_WATCH_GAP_MS * 1000) << w->step++);
 }
 
+/* Reads the log at once when told to or when STORE_WATCH_GAP_MS has passed
+ * since the last read, else when it will have: a storm of commits or
+ * notifications costs one read per gap. */
+static void
+read_or_wait(struct store_watch *w, int at_once)
+{
+	int64_t since = now_us() - w->last_us, gap = (int64_t)STORE_WATCH_GAP_MS * 1000;
+
+	if (at_once || since >= gap)
+		read_log(w);
+	else
+		arm(w, gap - since);
+}
+
 enum drained {
 	DRAINED_STORE = 1 << 0,   /* the store or its -wal changed */
 	DRAINED_CLOSED = 1 << 1,  /* a writer closed one: its commits are visible */
@@ -141,7 +155,6 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store_watch *w = arg;
 	int d = drain(w);
-	int64_t since = now_us() - w->last_us, gap = (int64_t)STORE_WATCH_GAP_MS * 1000;
 
 	(void)fd;
 	(void)what;
@@ -154,10 +167,7 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 	if (d == 0)
 		return;
 	w->step = 0;
-	if ((d & DRAINED_CLOSED) || since >= gap)
-		read_log(w);
-	else
-		arm(w, gap - since);
+	read_or_wait(w, d & DRAINED_CLOSED);
 }
 
 static void
@@ -290,7 +300,6 @@ static void
 listen_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store_watch *w = arg;
-	int64_t since = now_us() - w->last_us, gap = (int64_t)STORE_WATCH_GAP_MS * 1000;
 	int rc = w->eng->listen_drain(w->listen);
 
 	(void)fd;
@@ -306,10 +315,7 @@ listen_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc == 0)
 		return;
 	w->step = WATCH_RECHECKS;   /* visible at once: no rechecks needed */
-	if (since >= gap)
-		read_log(w);
-	else
-		arm(w, gap - since);
+	read_or_wait(w, 0);
 }
 
 static void
