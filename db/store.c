@@ -199,8 +199,15 @@ void
 store_column_text(struct db_stmt *stmt, int col, char *out, size_t outsz)
 {
 	const char *t = db_column_text(stmt, col);
+	size_t n;
 
-	snprintf(out, outsz, "%s", t != NULL ? t : "");
+	/* Truncates as snprintf would, without its formatting cost: a full
+	 * load copies a million rows' columns through here. */
+	if (outsz == 0)
+		return;
+	n = t != NULL ? strnlen(t, outsz - 1) : 0;
+	memcpy(out, t != NULL ? t : "", n);
+	out[n] = '\0';
 }
 
 int

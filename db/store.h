@@ -223,6 +223,10 @@ int store_tunnel_remove(struct store *s, const char *hostname);
 typedef int (*store_tunnel_cb)(const struct store_tunnel *t, void *ctx);
 int store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ctx);
 
+/* How many tunnels zone_id (0: every zone) has, into *count: a reader sizes
+ * its tables before store_tunnel_list() fills them. */
+int store_tunnel_count(struct store *s, int64_t zone_id, int64_t *count);
+
 /* Calls cb for each live tunnel (not expired at now) of workspace, only
  * those of sandbox if not NULL, in id order. */
 int store_tunnel_list_workspace(struct store *s, const char *workspace,

@@ -423,6 +423,23 @@ store_tunnel_list(struct store *s, int64_t zone_id, store_tunnel_cb cb, void *ct
 }
 
 int
+store_tunnel_count(struct store *s, int64_t zone_id, int64_t *count)
+{
+	static const char sql[] = "SELECT count(*) FROM tunnels WHERE ?1 = 0 OR zone_id = ?1";
+	struct db_stmt *stmt = store_stmt(s, sql);
+	int rc;
+
+	if (stmt == NULL)
+		return BURROW_ERR_IO;
+	db_bind_int64(stmt, 1, zone_id);
+	if ((rc = store_step_row(s, stmt, "count tunnels", "no count")) != BURROW_OK)
+		return rc;
+	*count = db_column_int64(stmt, 0);
+	db_reset(stmt);
+	return BURROW_OK;
+}
+
+int
 store_tunnel_list_workspace(struct store *s, const char *workspace, const char *sandbox,
                             int64_t now, store_tunnel_cb cb, void *ctx)
 {

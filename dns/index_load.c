@@ -209,8 +209,14 @@ static int
 load_names(struct store *s, struct zone_index *idx, int64_t zone_id)
 {
 	struct names_ctx c = { idx, zone_id, "", 0, NULL, 0 };
+	int64_t tunnels;
 	int rc;
 
+	/* Sized once: a million names would otherwise rehash ten times. */
+	if ((rc = store_tunnel_count(s, zone_id, &tunnels)) != BURROW_OK)
+		return rc;
+	if ((rc = zone_index_reserve(idx, (size_t)tunnels)) != BURROW_OK)
+		return rc;
 	if ((c.rrs = ldns_rr_list_new()) == NULL)
 		return BURROW_ERR_NOMEM;
 	if ((rc = store_tunnel_list(s, zone_id, load_tunnel, &c)) == BURROW_OK &&

@@ -167,10 +167,10 @@ zone_index_lookup(const struct zone_index *idx, const uint8_t *name, size_t len)
 	return node_find(idx, name, len, hash_name(idx->seed, name, len));
 }
 
+/* Rehashes into nb buckets (a power of two, larger than now). */
 static int
-grow(struct zone_index *idx)
+rehash(struct zone_index *idx, size_t nb)
 {
-	size_t nb = idx->nbuckets * 2;
 	struct dns_node **b = calloc(nb, sizeof(*b));
 
 	if (b == NULL)
@@ -190,15 +190,25 @@ grow(struct zone_index *idx)
 	return BURROW_OK;
 }
 
-static struct dns_node *
-node_get(struct zone_index *idx, struct dns_zone *z, const uint8_t *name, size_t len)
+int
+zone_index_reserve(struct zone_index *idx, size_t names)
 {
-	uint32_t h = hash_name(idx->seed, name, len);
-	struct dns_node *n = node_find(idx, name, len, h);
+	size_t want = idx->count + names, nb = idx->nbuckets;
 
-	if (n != NULL)
-		return n;
-	if (idx->count >= idx->nbuckets && grow(idx) != BURROW_OK)
+	/* At most one name per bucket on average, as node_insert() keeps it. */
+	while (nb < want && nb <= SIZE_MAX / 4)
+		nb *= 2;
+	return nb == idx->nbuckets ? BURROW_OK : rehash(idx, nb);
+}
+
+/* Adds the node for name, whose hash is h and which is not in the index. */
+static struct dns_node *
+node_insert(struct zone_index *idx, struct dns_zone *z, const uint8_t *name, size_t len,
+            uint32_t h)
+{
+	struct dns_node *n;
+
+	if (idx->count >= idx->nbuckets && rehash(idx, idx->nbuckets * 2) != BURROW_OK)
 		return NULL;
 	if ((n = calloc(1, sizeof(*n) + len)) == NULL)
 		return NULL;
@@ -210,6 +220,15 @@ node_get(struct zone_index *idx, struct dns_zone *z, const uint8_t *name, size_t
 	idx->buckets[h & (idx->nbuckets - 1)] = n;
 	idx->count++;
 	return n;
+}
+
+static struct dns_node *
+node_get(struct zone_index *idx, struct dns_zone *z, const uint8_t *name, size_t len)
+{
+	uint32_t h = hash_name(idx->seed, name, len);
+	struct dns_node *n = node_find(idx, name, len, h);
+
+	return n != NULL ? n : node_insert(idx, z, name, len, h);
 }
 
 static void
@@ -725,6 +744,7 @@ zone_index_name_set(struct zone_index *idx, struct dns_zone *z, const char *name
 	struct dns_node *node;
 	const uint8_t *w;
 	size_t len;
+	uint32_t h;
 	int had, has, rc = BURROW_ERR_INVALID;
 
 	if (ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK)
@@ -736,13 +756,13 @@ zone_index_name_set(struct zone_index *idx, struct dns_zone *z, const char *name
 		goto out;
 	if (records != NULL && (rc = build_rrsets(z, records, &sets)) != BURROW_OK)
 		goto out;
-	node = (struct dns_node *)zone_index_lookup(idx, w, len);
-	if (node == NULL) {
+	h = hash_name(idx->seed, w, len);
+	if ((node = node_find(idx, w, len, h)) == NULL) {
 		if ((records == NULL || sets == NULL) && tunnel <= 0) {
 			rc = BURROW_OK;   /* nothing there, nothing to add */
 			goto out;
 		}
-		if ((node = node_get(idx, z, w, len)) == NULL) {
+		if ((node = node_insert(idx, z, w, len, h)) == NULL) {
 			rc = BURROW_ERR_NOMEM;
 			goto out;
 		}

@@ -96,6 +96,11 @@ int zone_index_zone_set(struct zone_index *idx, const struct zone_index_zone_par
 /* Sets a zone's SOA serial (RFC 1982 arithmetic is the reader's business). */
 int zone_index_zone_serial(struct zone_index *idx, struct dns_zone *z, uint32_t serial);
 
+/* Makes room for at least names more names without the table growing
+ * while they are added (a full load knows its count: one rehash-free pass).
+ * Errors: BURROW_ERR_NOMEM (the index is unchanged and still usable). */
+int zone_index_reserve(struct zone_index *idx, size_t names);
+
 /* Drops a zone and every name in it; unknown ids are ignored. */
 void zone_index_zone_remove(struct zone_index *idx, int64_t id);
 

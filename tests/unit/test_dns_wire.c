@@ -170,6 +170,33 @@ index_ent_and_removal(void **state)
 	zone_index_free(idx);
 }
 
+/* Names added before and after a reserve (a rehash) are all found. */
+static void
+index_reserve_keeps_names(void **state)
+{
+	struct zone_index *idx = small_index();
+	struct dns_zone *z = zone_index_zone_by_id(idx, 5);
+	char name[64];
+	ldns_pkt *p;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		if (i == 1000)
+			assert_int_equal(zone_index_reserve(idx, 100000), 0);
+		snprintf(name, sizeof(name), "t%d.example.test", i);
+		assert_int_equal(zone_index_name_set(idx, z, name, 1, NULL), 0);
+	}
+	assert_int_equal(zone_index_reserve(idx, 0), 0);
+	assert_int_equal(zone_index_count(idx), 3001);
+	for (int i = 0; i < 3000; i += 999) {
+		snprintf(name, sizeof(name), "T%d.example.test", i);
+		p = ask(idx, name, DNS_TYPE_A);
+		assert_int_equal(ldns_pkt_ancount(p), 1);
+		ldns_pkt_free(p);
+	}
+	zone_index_free(idx);
+}
+
 static void
 answer_soa_serial_and_negative_ttl(void **state)
 {
@@ -266,6 +293,7 @@ main(void)
 		cmocka_unit_test(parse_ok),
 		cmocka_unit_test(parse_bad),
 		cmocka_unit_test(index_ent_and_removal),
+		cmocka_unit_test(index_reserve_keeps_names),
 		cmocka_unit_test(answer_soa_serial_and_negative_ttl),
 		cmocka_unit_test(answer_lease),
 	};
