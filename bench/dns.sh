@@ -248,9 +248,13 @@ bench_load() {
 	stop $KPID
 }
 
-# latency PERF_OUT -> "answered N p50 p99 p99.9 max" from dnsperf -v lines
+# latency PERF_OUT [QPS FROM_MS TO_MS] -> "answered N p50 p99 p99.9 max" from
+# dnsperf -v lines; with a window, the same for the queries sent between
+# FROM_MS and TO_MS after dnsperf started (at a fixed -Q rate, the i-th
+# answer line is about the query sent at i/QPS: lines come in completion
+# order, a late answer a few lines off).
 latency() {
-	python3 - "$1" <<'PY'
+	python3 - "$@" <<'PY'
 import sys
 lat = []
 for line in open(sys.argv[1]):
@@ -259,10 +263,16 @@ for line in open(sys.argv[1]):
             lat.append(float(line.split()[-1]))
         except ValueError:
             pass
-lat.sort()
-p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0
-print("answered %d, latency p50 %.2f ms, p99 %.2f ms (goal < 5), p99.9 %.2f ms, max %.2f ms"
-      % (len(lat), p(.5), p(.99), p(.999), lat[-1] * 1000 if lat else 0))
+def figures(v, what):
+    v = sorted(v)
+    p = lambda q: v[min(len(v) - 1, int(q * len(v)))] * 1000 if v else 0
+    return ("%s %d, latency p50 %.2f ms, p99 %.2f ms (goal < 5), p99.9 %.2f ms, max %.2f ms"
+            % (what, len(v), p(.5), p(.99), p(.999), v[-1] * 1000 if v else 0))
+out = figures(lat, "answered")
+if len(sys.argv) == 5:
+    qps, a, b = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    out += "\n    during the creates: " + figures(lat[int(a / 1000 * qps):int(b / 1000 * qps)], "answered")
+print(out)
 PY
 }
 
@@ -275,6 +285,7 @@ bench_burst() {
 		rm -f "$T/bench.db"*
 		cp "$T/base.db" "$T/bench.db"
 		start_burrow "$th" || { echo "burrow-dns did not start"; cat "$T/burrow.log"; return; }
+		ts=$(date +%s%N)
 		dnsperf -s 127.0.0.1 -p $BP -d "$T/queries" -l "$secs" -c 4 -Q "$qps" -q 1000 -t 2 -v \
 			> "$T/burst.out" 2>&1 &
 		dp=$!
@@ -286,7 +297,7 @@ bench_burst() {
 		last=$(dig -p $BP @127.0.0.1 +short "$(tail -1 "$T/burst.names")" A)
 		stop $BPID
 		echo "  $th thread(s): $creates creates in $(( (t1 - t0) / 1000000 )) ms, last one answers '$last'"
-		echo "    sent $(awk '/Queries sent:/ {print $3}' "$T/burst.out"), lost $(awk '/Queries lost:/ {print $3}' "$T/burst.out") (goal 0); $(latency "$T/burst.out")"
+		echo "    sent $(awk '/Queries sent:/ {print $3}' "$T/burst.out"), lost $(awk '/Queries lost:/ {print $3}' "$T/burst.out") (goal 0); $(latency "$T/burst.out" "$qps" $(( (t0 - ts) / 1000000 )) $(( (t1 - ts) / 1000000 )))"
 		echo "    burrow-dns: $(sed -n 's/.*info\]: \(answered .*\)/\1/p' "$T/burrow.log")"
 	done
 }
