@@ -232,10 +232,10 @@ reply_question(const struct dns_query *q, const uint8_t *pkt, int rcode, uint16_
  * name whose lease is over, with nothing else at or below it, is absent:
  * NXDOMAIN like a removed one, until the reaper deletes its row. */
 static const struct dns_zone *
-find_zone(const struct zone_index *idx, const struct dns_query *q, uint64_t now,
-          const struct dns_node **qnode)
+find_zone(const struct zone_index *idx, const struct dns_query *q, uint32_t hash,
+          uint64_t now, const struct dns_node **qnode)
 {
-	const struct dns_node *n = zone_index_lookup(idx, q->lname, q->qname_len);
+	const struct dns_node *n = zone_index_lookup_hashed(idx, q->lname, q->qname_len, hash);
 	size_t off = 0;
 
 	*qnode = n;
@@ -345,16 +345,45 @@ dns_answer_at(const struct zone_index *idx, const uint8_t *pkt, size_t len,
               enum dns_transport transport, uint64_t now, uint8_t *out, size_t cap,
               struct rrl_class *cls)
 {
-	struct dns_query q;
+	struct dns_prepared p;
+
+	dns_answer_prepare(idx, pkt, len, &p);
+	return dns_answer_prepared(idx, &p, pkt, transport, now, out, cap, cls);
+}
+
+void
+dns_answer_prepare(const struct zone_index *idx, const uint8_t *pkt, size_t len,
+                   struct dns_prepared *p)
+{
+	p->pr = dns_query_parse(pkt, len, &p->q);
+	p->hash = 0;
+	if (p->pr == DNS_PARSE_OK) {
+		p->hash = zone_index_hash(idx, p->q.lname, p->q.qname_len);
+		zone_index_prefetch_bucket(idx, p->hash);
+	}
+}
+
+void
+dns_answer_prefetch(const struct zone_index *idx, const struct dns_prepared *p)
+{
+	if (p->pr == DNS_PARSE_OK)
+		zone_index_prefetch_node(idx, p->hash);
+}
+
+size_t
+dns_answer_prepared(const struct zone_index *idx, const struct dns_prepared *p,
+                    const uint8_t *pkt, enum dns_transport transport, uint64_t now,
+                    uint8_t *out, size_t cap, struct rrl_class *cls)
+{
+	const struct dns_query *q = &p->q;
 	struct ctx c;
 	size_t limit;
 	uint16_t flags;
 	int rcode = DNS_RCODE_NOERROR, answered = 0;
-	enum dns_parse_result pr = dns_query_parse(pkt, len, &q);
 
-	if (pr != DNS_PARSE_OK)
-		return answer_unparsed(&q, pr, pkt, transport, out, cls);
-	if ((limit = answer_unsupported(&q, pkt, out, cls)) != 0)
+	if (p->pr != DNS_PARSE_OK)
+		return answer_unparsed(q, p->pr, pkt, transport, out, cls);
+	if ((limit = answer_unsupported(q, pkt, out, cls)) != 0)
 		return limit;
 
 	memset(&c, 0, offsetof(struct ctx, plan));
@@ -362,63 +391,63 @@ dns_answer_at(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 	c.tc = 0;
 	memset(c.counts, 0, sizeof(c.counts));
 	c.idx = idx;
-	c.q = &q;
+	c.q = q;
 	c.now = now;
-	if ((c.zone = find_zone(idx, &q, now, &c.qnode)) == NULL)
+	if ((c.zone = find_zone(idx, q, p->hash, now, &c.qnode)) == NULL)
 		/* Not ours: REFUSED, no recursion (RFC 1034 4.3.1); EDE 20. */
-		return reply_question(&q, pkt, DNS_RCODE_REFUSED, 20, 1, out);
+		return reply_question(q, pkt, DNS_RCODE_REFUSED, 20, 1, out);
 
 	/* Response size: RFC 1035 4.2.1 512 bytes without EDNS, else the
 	 * client's payload size capped at ours (RFC 6891 6.2.5). */
 	if (transport == DNS_TCP)
 		limit = DNS_MSG_MAX;
-	else if (q.edns == DNS_EDNS_NONE || q.edns_size <= DNS_UDP_MIN)
+	else if (q->edns == DNS_EDNS_NONE || q->edns_size <= DNS_UDP_MIN)
 		limit = DNS_UDP_MIN;
 	else
-		limit = q.edns_size < DNS_EDNS_SIZE ? q.edns_size : DNS_EDNS_SIZE;
+		limit = q->edns_size < DNS_EDNS_SIZE ? q->edns_size : DNS_EDNS_SIZE;
 	if (limit > cap)
 		limit = cap;
-	if (q.edns != DNS_EDNS_NONE)
+	if (q->edns != DNS_EDNS_NONE)
 		limit -= DNS_OPT_LEN;
 	c.out = out;
 	c.limit = limit;
-	c.apex_ptr = (uint16_t)(DNS_HEADER_LEN + q.qname_len - c.zone->name_len);
+	c.apex_ptr = (uint16_t)(DNS_HEADER_LEN + q->qname_len - c.zone->name_len);
 
 	if (c.qnode == NULL) {
 		rcode = DNS_RCODE_NXDOMAIN;
 	} else {
-		const struct dns_rrset *r = q.qtype == DNS_TYPE_ANY ? any_rrset(c.qnode, now)
-		    : zone_index_rrset_at(c.qnode, q.qtype, now);
+		const struct dns_rrset *r = q->qtype == DNS_TYPE_ANY ? any_rrset(c.qnode, now)
+		    : zone_index_rrset_at(c.qnode, q->qtype, now);
 		if (r != NULL) {
 			answered = 1;
 			plan_rrset(&c, SEC_ANSWER, c.qnode, r);
 			/* NSD's default (not minimal-responses): the zone's NS
 			 * set in authority, except for ANY (RFC 8482). */
-			if (q.qclass != DNS_CLASS_ANY && q.qtype != DNS_TYPE_ANY)
+			if (q->qclass != DNS_CLASS_ANY && q->qtype != DNS_TYPE_ANY)
 				plan_rrset(&c, SEC_AUTHORITY, c.zone->apex, c.zone->ns);
 		}
 	}
 	if (answered)
-		classify(cls, RRL_POSITIVE, q.lname, q.qname_len, q.qtype, q.question_end);
+		classify(cls, RRL_POSITIVE, q->lname, q->qname_len, q->qtype, q->question_end);
 	else
 		classify(cls, rcode == DNS_RCODE_NXDOMAIN ? RRL_NXDOMAIN : RRL_NODATA,
-		    c.zone->name, c.zone->name_len, 0, q.question_end);
+		    c.zone->name, c.zone->name_len, 0, q->question_end);
 	/* Negative answers (NXDOMAIN, or NODATA incl. an empty non-terminal)
 	 * carry the SOA in authority, TTL min(SOA TTL, MINIMUM): RFC 2308 3. */
-	if (c.nplan == 0 && q.qclass != DNS_CLASS_ANY)
+	if (c.nplan == 0 && q->qclass != DNS_CLASS_ANY)
 		plan_add(&c, SEC_AUTHORITY, c.zone->apex, c.zone->soa_neg);
 
-	memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN, q.question_end - DNS_HEADER_LEN);
-	c.pos = q.question_end;
+	memcpy(out + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN, q->question_end - DNS_HEADER_LEN);
+	c.pos = q->question_end;
 	encode(&c);
-	if (q.edns != DNS_EDNS_NONE)
-		c.pos += put_opt(out + c.pos, 0, q.edns_do, 0);
-	flags = (uint16_t)(DNS_FLAG_QR | (q.flags & DNS_FLAG_RD) | rcode);
-	if (q.qclass != DNS_CLASS_ANY)
+	if (q->edns != DNS_EDNS_NONE)
+		c.pos += put_opt(out + c.pos, 0, q->edns_do, 0);
+	flags = (uint16_t)(DNS_FLAG_QR | (q->flags & DNS_FLAG_RD) | rcode);
+	if (q->qclass != DNS_CLASS_ANY)
 		flags |= DNS_FLAG_AA;
 	if (c.tc)
 		flags |= DNS_FLAG_TC;
-	put_header(out, q.id, flags, 1, c.counts[0], c.counts[1],
-	    (uint16_t)(c.counts[2] + (q.edns != DNS_EDNS_NONE)));
+	put_header(out, q->id, flags, 1, c.counts[0], c.counts[1],
+	    (uint16_t)(c.counts[2] + (q->edns != DNS_EDNS_NONE)));
 	return c.pos;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dns/rrl.h"
+#include "dns/wire.h"
 #include "dns/zone_index.h"
 
 /* Transport of a query: limits the response size. */
@@ -37,5 +38,23 @@ size_t dns_answer(const struct zone_index *idx, const uint8_t *pkt, size_t len,
 size_t dns_answer_at(const struct zone_index *idx, const uint8_t *pkt, size_t len,
                      enum dns_transport transport, uint64_t now, uint8_t *out, size_t cap,
                      struct rrl_class *cls);
+
+/* dns_answer_at() in two steps, for a batch: dns_answer_prepare() parses
+ * the query pkt[0..len) into *p and starts loading the index's bucket for
+ * its name; dns_answer_prefetch() then starts loading the node; after both
+ * have run over the whole batch, dns_answer_prepared() answers each query
+ * as dns_answer_at() would (pkt and len as given to prepare).  A prepared
+ * query is only good for the index it was prepared against, unchanged. */
+struct dns_prepared {
+	struct dns_query q;
+	enum dns_parse_result pr;
+	uint32_t hash;             /* zone_index_hash() of q.lname if pr is OK */
+};
+void dns_answer_prepare(const struct zone_index *idx, const uint8_t *pkt, size_t len,
+                        struct dns_prepared *p);
+void dns_answer_prefetch(const struct zone_index *idx, const struct dns_prepared *p);
+size_t dns_answer_prepared(const struct zone_index *idx, const struct dns_prepared *p,
+                           const uint8_t *pkt, enum dns_transport transport, uint64_t now,
+                           uint8_t *out, size_t cap, struct rrl_class *cls);
 
 #endif

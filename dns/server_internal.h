@@ -15,6 +15,7 @@
 #include <event2/listener.h>
 
 #include "db/store.h"
+#include "dns/answer.h"
 #include "dns/server.h"
 #include "dns/stats.h"
 #include "dns/xfr.h"
@@ -55,6 +56,7 @@ struct dns_worker {
 	struct sockaddr_storage addr[UDP_BATCH];
 	uint8_t in[UDP_BATCH][UDP_IN_MAX];
 	uint8_t out[UDP_BATCH][DNS_EDNS_SIZE];
+	struct dns_prepared prep[UDP_BATCH];  /* the batch's queries, parsed ahead */
 	uint8_t tcp_buf[2 + DNS_MSG_MAX];
 	struct dns_worker_stats stats;  /* written by this worker only (stats.h) */
 	struct rrl *rrl;                /* this worker's RRL table; NULL: off */

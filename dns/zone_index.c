@@ -167,6 +167,38 @@ zone_index_lookup(const struct zone_index *idx, const uint8_t *name, size_t len)
 	return node_find(idx, name, len, hash_name(idx->seed, name, len));
 }
 
+uint32_t
+zone_index_hash(const struct zone_index *idx, const uint8_t *name, size_t len)
+{
+	return hash_name(idx->seed, name, len);
+}
+
+const struct dns_node *
+zone_index_lookup_hashed(const struct zone_index *idx, const uint8_t *name, size_t len,
+                         uint32_t h)
+{
+	return node_find(idx, name, len, h);
+}
+
+void
+zone_index_prefetch_bucket(const struct zone_index *idx, uint32_t h)
+{
+	__builtin_prefetch(&idx->buckets[h & (idx->nbuckets - 1)]);
+}
+
+void
+zone_index_prefetch_node(const struct zone_index *idx, uint32_t h)
+{
+	const struct dns_node *n = idx->buckets[h & (idx->nbuckets - 1)];
+
+	/* node_find() reads hash and name_len, then the name, which may
+	 * run into the next cache line. */
+	if (n != NULL) {
+		__builtin_prefetch(n);
+		__builtin_prefetch((const char *)n + 64);
+	}
+}
+
 /* Rehashes into nb buckets (a power of two, larger than now). */
 static int
 rehash(struct zone_index *idx, size_t nb)

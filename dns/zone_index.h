@@ -139,6 +139,20 @@ zone_index_lease_over(const struct dns_node *node, uint64_t now)
 const struct dns_node *zone_index_lookup(const struct zone_index *idx,
                                          const uint8_t *name, size_t len);
 
+/* The hash of a lower-case wire name in this index, and zone_index_lookup()
+ * given it, for a caller that hashed the name before. */
+uint32_t zone_index_hash(const struct zone_index *idx, const uint8_t *name, size_t len);
+const struct dns_node *zone_index_lookup_hashed(const struct zone_index *idx,
+                                                const uint8_t *name, size_t len, uint32_t h);
+
+/* Start loading what a lookup of hash h will read: first its bucket, then,
+ * once that has arrived, the bucket's first node.  A worker issues these for
+ * a whole batch of queries before answering any, so the cache misses of a
+ * table far larger than the caches overlap instead of following each other.
+ * Hints only: they change nothing and fail on nothing. */
+void zone_index_prefetch_bucket(const struct zone_index *idx, uint32_t h);
+void zone_index_prefetch_node(const struct zone_index *idx, uint32_t h);
+
 /* The RRset of type at node (its own, else the zone's edge RRset for a
  * tunnel name, else SOA/NS at the apex), or NULL. */
 const struct dns_rrset *zone_index_rrset(const struct dns_node *node, uint16_t type);
