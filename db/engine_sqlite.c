@@ -1,9 +1,11 @@
 /*
  * engine_sqlite.c: the store's engine for one SQLite file (engine.h).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -58,6 +60,29 @@ lite_exec(struct store *s, const char *sql)
 	return rc == SQLITE_OK ? BURROW_OK : lite_error(s, rc);
 }
 
+/* SQLite's own hook checkpoints once the log has this many frames; ours
+ * replaces it (sqlite3_wal_hook), so it does the same. */
+#define LITE_AUTOCHECKPOINT_FRAMES 1000
+
+/* Runs after every commit of a writer, once readers can see it: touches
+ * the -wal's times, which readers watching the store's directory get as
+ * IN_ATTRIB (db/watch.c).  The -wal writes of a commit wake them too, but
+ * before it is visible, and a writer that stays open (burrow-api) never
+ * closes the file to say it is done.  Best effort: a reader that misses
+ * it rechecks and polls. */
+static int
+wal_committed(void *arg, sqlite3 *db, const char *schema, int frames)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, schema));
+
+	(void)arg;
+	if (wal != NULL && wal[0] != '\0')
+		(void)utimensat(AT_FDCWD, wal, NULL, 0);
+	if (frames >= LITE_AUTOCHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 static int
 configure(struct store *s)
 {
@@ -72,6 +97,7 @@ configure(struct store *s)
 	 * still survives a process crash (only power loss can drop the tail). */
 	if ((rc = lite_exec(s, "PRAGMA journal_mode = WAL")) != BURROW_OK)
 		return rc;
+	sqlite3_wal_hook(db_of(s), wal_committed, NULL);
 	return lite_exec(s, "PRAGMA synchronous = NORMAL");
 }
 

@@ -12,7 +12,10 @@
  *   - at once on a write, but not twice within STORE_WATCH_GAP_MS: a burst
  *     of commits (a bulk import) costs one read per gap, not one per
  *     commit, and each read applies everything logged so far.  A writer
- *     closing the store (the CLI exiting) is read at once even so;
+ *     closing the store (the CLI exiting) is read at once even so, and so
+ *     is the touch of the -wal every writer makes after a commit (a writer
+ *     that stays open, burrow-api, closes nothing) when the read its first
+ *     write woke found nothing yet;
  *   - again after 2, 4, ... 256 ms, because a write's event can come
  *     before its commit is visible to readers (the -wal is written before
  *     the shared-memory index that publishes it): a read that found nothing

@@ -25,11 +25,12 @@
 #define WATCH_RECHECKS 8
 
 /* What a writer does to a store: a commit writes the -wal (created by the
- * first writer after the last connection closed), a checkpoint writes the
- * store file, a writer closes them, a restore renames a file into place.
- * Readers open both read-only: their reads raise none of these. */
-#define WATCH_MASK (IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_DELETE | \
-                    IN_ONLYDIR)
+ * first writer after the last connection closed) and then, once visible,
+ * touches its times (engine_sqlite.c), a checkpoint writes the store file,
+ * a writer closes them, a restore renames a file into place.  Readers open
+ * both read-only: their reads raise none of these. */
+#define WATCH_MASK (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | \
+                    IN_DELETE | IN_ONLYDIR)
 
 struct store_watch {
 	struct event_base *base;
@@ -43,6 +44,7 @@ struct store_watch {
 	struct event *io_ev, *soon_ev, *poll_ev;
 	int64_t last_us;            /* monotonic time of the last read */
 	int step;                   /* rechecks done since the last news */
+	int empty;                  /* the last read found nothing new */
 	/* PostgreSQL: the LISTEN connection instead of inotify. */
 	const struct db_engine *eng;   /* NULL for a SQLite store */
 	char target[STORE_TARGET_MAX]; /* the store's connection string */
@@ -72,7 +74,8 @@ static void
 read_log(struct store_watch *w)
 {
 	w->last_us = now_us();
-	if (w->fn(w->ctx) > 0)
+	w->empty = w->fn(w->ctx) <= 0;
+	if (!w->empty)
 		w->step = 0;   /* news: more of the same burst may follow */
 	if (w->step < WATCH_RECHECKS)
 		arm(w, ((int64_t)STORE_WATCH_GAP_MS * 1000) << w->step++);
@@ -96,6 +99,7 @@ enum drained {
 	DRAINED_STORE = 1 << 0,   /* the store or its -wal changed */
 	DRAINED_CLOSED = 1 << 1,  /* a writer closed one: its commits are visible */
 	DRAINED_GONE = 1 << 2,    /* the directory is no longer watched */
+	DRAINED_COMMITTED = 1 << 3, /* a writer's commit is visible (-wal touched) */
 };
 
 /* Reads every queued event into a set of enum drained.  An overflowed
@@ -127,6 +131,8 @@ drain(struct store_watch *w)
 			result |= DRAINED_STORE;
 			if (ev->mask & IN_CLOSE_WRITE)
 				result |= DRAINED_CLOSED;
+			if (ev->mask & IN_ATTRIB)
+				result |= DRAINED_COMMITTED;
 		}
 	}
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -147,9 +153,12 @@ stop_watching(struct store_watch *w)
 
 /* A write: read at once, except within STORE_WATCH_GAP_MS of the last
  * read, where it waits for the gap (a storm of commits is one read per
- * gap).  A writer's close does not wait: the first -wal write of a commit
- * wakes us before the commit is visible, and its close (the CLI exiting)
- * comes a few hundred microseconds later, when it is. */
+ * gap).  The first -wal write of a commit wakes us before the commit is
+ * visible, so a sign that it is does not wait when the read it woke found
+ * nothing: a writer's close (the CLI exiting), or the touch of the -wal a
+ * writer that stays open (burrow-api) makes after each commit.  (Waiting
+ * for the gap there made most names the API had just created answer
+ * NXDOMAIN to a client that asked at once.) */
 static void
 io_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -167,7 +176,7 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 	if (d == 0)
 		return;
 	w->step = 0;
-	read_or_wait(w, d & DRAINED_CLOSED);
+	read_or_wait(w, (d & DRAINED_CLOSED) || ((d & DRAINED_COMMITTED) && w->empty));
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -214,6 +215,37 @@ test_wakes_on_commit(void **state)
 	assert_int_equal(store_tunnel_remove(fx->w, host), BURROW_OK);
 	run_until(fx, writer_max(fx));
 	assert_int_equal(fx->f[0].news, 2);
+}
+
+/* A writer that stays open says when its commit is visible: it touches
+ * the -wal (IN_ATTRIB) after the commit, beside the writes that came
+ * before it (the watch reads at once on that even within its gap). */
+static void
+test_open_writer_announces_commit(void **state)
+{
+	struct fixture *fx = *state;
+	_Alignas(struct inotify_event) char buf[4096];
+	char wal[600];
+	int fd, attrib = 0;
+	ssize_t n;
+
+	if (test_pg_url() != NULL)
+		skip();   /* SQLite's files */
+	snprintf(wal, sizeof(wal), "burrow.db-wal");
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(inotify_add_watch(fd, fx->dir, IN_ATTRIB) >= 0);
+	create_tunnel(fx->w, NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			if (ev->len > 0 && strcmp(ev->name, wal) == 0 && (ev->mask & IN_ATTRIB))
+				attrib++;
+		}
+	}
+	close(fd);
+	assert_true(attrib >= 1);
 }
 
 /* Two readers, three writer processes committing at the same time. */
@@ -472,6 +504,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_wakes_on_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_writer_announces_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_readers_many_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_missing_at_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_after_checkpoint, setup, teardown),
