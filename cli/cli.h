@@ -99,11 +99,6 @@ typedef int (*cli_walk_fn)(struct store *s, json_t *array, void *ctx);
  * error.  Returns a CLI status. */
 int cli_list(struct store *s, const struct cli_common *c, cli_walk_fn walk, void *ctx);
 
-/* Parses a decimal in [min, max]; returns BURROW_OK or BURROW_ERR_INVALID.
- * The one parser is common/opts.h's; this name stays for the verbs that use
- * it. */
-#define cli_parse_uint opts_parse_uint
-
 /* Formats a Unix time as RFC 3339 UTC into out ("-" for 0). */
 void cli_format_time(int64_t t, char *out, size_t outsz);
 

@@ -187,7 +187,7 @@ record_rm(int argc, char **argv)
 	if ((rc = cli_parse(argc, argv, opts, RM_SYNOPSIS, &c, NULL, NULL)) != CLI_OK)
 		return rc;
 	nargs = argc - optind;
-	if (nargs == 1 && cli_parse_uint(argv[optind], 1, 0x7fffffffUL, &id) != BURROW_OK)
+	if (nargs == 1 && opts_parse_uint(argv[optind], 1, 0x7fffffffUL, &id) != BURROW_OK)
 		return cli_usage("'%s' is not a record id; usage: %s", argv[optind], RM_SYNOPSIS);
 	if (nargs < 1)
 		return cli_usage("usage: %s", RM_SYNOPSIS);

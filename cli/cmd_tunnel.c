@@ -103,7 +103,7 @@ tunnel_create(int argc, char **argv)
 		return cli_usage("invalid --kind '%s': want tls, h2 or tcp", a.kind);
 	if (spec.kind == STORE_TUNNEL_TCP && a.connect_token)
 		return cli_usage("--connect-token needs an HTTP tunnel (--kind tls or h2), not tcp");
-	if (a.lease != NULL && cli_parse_uint(a.lease, 1, LEASE_MAX, &lease) != BURROW_OK)
+	if (a.lease != NULL && opts_parse_uint(a.lease, 1, LEASE_MAX, &lease) != BURROW_OK)
 		return cli_usage("invalid --lease-seconds '%s': want 1-%lu", a.lease, LEASE_MAX);
 	if (a.sandbox != NULL && (a.sandbox[0] == '\0' || a.workspace == NULL))
 		return cli_usage("--sandbox needs a name and --workspace");

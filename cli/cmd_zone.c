@@ -311,7 +311,7 @@ verify_params(struct store *s, const struct zone_args *a, char *root, size_t roo
 	}
 	if (store_setting_get(s, "delegation_port", "53", value, sizeof(value)) != BURROW_OK)
 		return cli_store_error(s, BURROW_ERR_IO);
-	if (cli_parse_uint(value, 1, 65535, port) != BURROW_OK)
+	if (opts_parse_uint(value, 1, 65535, port) != BURROW_OK)
 		return cli_usage("the stored delegation_port '%s' is not a port", value);
 	return CLI_OK;
 }

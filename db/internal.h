@@ -98,14 +98,17 @@ char *store_column_dup(struct db_stmt *stmt, int col);
 /* Runs a one-shot statement that takes no parameters and returns no rows. */
 int store_exec(struct store *s, const char *sql);
 
-/* The zone row behind a SELECT of STORE_ZONE_COLUMNS starting at column 0. */
+/* The zone row behind a SELECT of STORE_ZONE_COLUMNS starting at column 0.
+ * The serial is the newest change that is zone content: renewals (op
+ * 'lease', schema version 7) are not (the changes_serial index serves it). */
 #define STORE_ZONE_COLUMNS \
 	"z.id, z.name, z.kind, z.workspace, z.state, z.reason, z.checked_at, " \
 	"z.ttl, z.soa_mname, z.soa_rname, z.soa_refresh, z.soa_retry, " \
 	"z.soa_expire, z.soa_minimum, z.created_at, " \
 	"coalesce((SELECT max(m) FROM (" \
-	"SELECT max(seq) AS m FROM changes c WHERE c.zone_id = z.id UNION ALL " \
-	"SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL) AS serials), 0)"
+	"SELECT max(seq) AS m FROM changes c WHERE c.zone_id = z.id AND c.op <> 'lease' " \
+	"UNION ALL SELECT max(seq) FROM changes c WHERE c.zone_id IS NULL AND c.op <> 'lease'" \
+	") AS serials), 0)"
 void store_zone_from_row(struct db_stmt *stmt, struct store_zone *z);
 
 /* Inserts certificate c for zone_id inside the caller's transaction and

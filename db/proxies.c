@@ -335,7 +335,7 @@ pick_blocks(struct store *s, const char *fixed4, char *cidr4, size_t sz4,
             char *cidr6, size_t sz6)
 {
 	char pool4s[64], pool6s[64], prefix4s[8];
-	struct proxy_cidr pool4, pool6, b;
+	struct netaddr_cidr pool4, pool6, b;
 	uint64_t i;
 	int rc, used4, used6, prefix4;
 
@@ -347,11 +347,11 @@ pick_blocks(struct store *s, const char *fixed4, char *cidr4, size_t sz4,
 	    sizeof(pool6s))) != BURROW_OK)
 		return rc;
 	prefix4 = atoi(prefix4s);
-	if (proxy_cidr_parse(pool4s, 1, &pool4) != BURROW_OK || pool4.family != 4 ||
+	if (netaddr_cidr_parse(pool4s, &pool4) != BURROW_OK || pool4.family != 4 ||
 	    prefix4 < pool4.prefix || prefix4 > 30)
 		return store_fail(s, BURROW_ERR_INVALID, "bad IPv4 peer pool %s with /%s",
 		    pool4s, prefix4s);
-	if (proxy_cidr_parse(pool6s, 1, &pool6) != BURROW_OK || pool6.family != 6 ||
+	if (netaddr_cidr_parse(pool6s, &pool6) != BURROW_OK || pool6.family != 6 ||
 	    pool6.prefix > BLOCK_PREFIX6)
 		return store_fail(s, BURROW_ERR_INVALID, "bad IPv6 peer pool %s", pool6s);
 	for (i = 0;; i++) {
@@ -471,7 +471,7 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 {
 	char priv[STORE_WG_KEY_LEN + 1] = "", pub[STORE_WG_KEY_LEN + 1];
 	char address[48], cidr4[64], cidr6[64], fixed4[64];
-	struct proxy_cidr c;
+	struct netaddr_cidr c;
 	struct store_proxy p;
 	struct store_proxy_ip ip;
 	uint16_t port = spec->listen_port;
@@ -483,7 +483,7 @@ store_proxy_ip_add(struct store *s, const char *proxy, const char *workspace,
 	if (node[0] != '\0' && !name_valid(node))
 		return store_fail(s, BURROW_ERR_INVALID, "invalid node name '%s'", node);
 	if (spec->peer_cidr4 != NULL) {
-		if (proxy_cidr_parse(spec->peer_cidr4, 1, &c) != BURROW_OK || c.family != 4 ||
+		if (netaddr_cidr_parse(spec->peer_cidr4, &c) != BURROW_OK || c.family != 4 ||
 		    c.prefix < 16 || c.prefix > 30)
 			return store_fail(s, BURROW_ERR_INVALID,
 			    "peer block '%s' is not an IPv4 network of /16 to /30",

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/netaddr.h"
 #include "db/internal.h"
 #include "db/store_proxy.h"
 
@@ -17,28 +18,20 @@
 	"(SELECT count(*) FROM proxy_peers e WHERE e.proxy_ip_id = i.id)"
 void proxy_ip_from_row(struct db_stmt *stmt, struct store_proxy_ip *ip);
 
-struct proxy_cidr {
-	int family;              /* 4 or 6 */
-	unsigned char addr[16];  /* network byte order; 4 bytes used for IPv4 */
-	int prefix;
-};
-
-/* Parses "ADDR/PREFIX" (or a bare address as a full-length prefix).  With
- * strict, host bits must be zero; else they are cleared.
- * Returns BURROW_OK or BURROW_ERR_INVALID. */
-int proxy_cidr_parse(const char *in, int strict, struct proxy_cidr *out);
+/* Blocks are common/netaddr.h's struct netaddr_cidr, parsed (host bits
+ * refused) by netaddr_cidr_parse(). */
 
 /* "ADDR/PREFIX" into out. */
-void proxy_cidr_format(const struct proxy_cidr *c, char *out, size_t outsz);
+void proxy_cidr_format(const struct netaddr_cidr *c, char *out, size_t outsz);
 
 /* The address of c's network plus offset (no prefix) into out.
  * BURROW_ERR_INVALID if that leaves the network. */
-int proxy_cidr_host(const struct proxy_cidr *c, uint64_t offset, char *out,
+int proxy_cidr_host(const struct netaddr_cidr *c, uint64_t offset, char *out,
                     size_t outsz);
 
 /* Block number index of prefix length block_prefix inside pool into out.
  * BURROW_ERR_FULL if the pool has no such block. */
-int proxy_cidr_block(const struct proxy_cidr *pool, int block_prefix,
-                     uint64_t index, struct proxy_cidr *out);
+int proxy_cidr_block(const struct netaddr_cidr *pool, int block_prefix,
+                     uint64_t index, struct netaddr_cidr *out);
 
 #endif

@@ -3,7 +3,6 @@
  * common/base64) and the CIDR arithmetic behind peer-address blocks.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +107,7 @@ addr_len(int family)
 }
 
 static unsigned __int128
-addr_load(const struct proxy_cidr *c)
+addr_load(const struct netaddr_cidr *c)
 {
 	unsigned __int128 v = 0;
 	int i;
@@ -119,7 +118,7 @@ addr_load(const struct proxy_cidr *c)
 }
 
 static void
-addr_store(struct proxy_cidr *c, unsigned __int128 v)
+addr_store(struct netaddr_cidr *c, unsigned __int128 v)
 {
 	int i;
 
@@ -142,47 +141,8 @@ host_mask(int bits, int prefix)
 	return ((unsigned __int128)1 << hostbits) - 1;
 }
 
-int
-proxy_cidr_parse(const char *in, int strict, struct proxy_cidr *out)
-{
-	char buf[64];
-	char *slash, *end;
-	unsigned __int128 v, mask;
-	long prefix;
-	int bits;
-
-	if (in == NULL || strlen(in) >= sizeof(buf))
-		return BURROW_ERR_INVALID;
-	snprintf(buf, sizeof(buf), "%s", in);
-	memset(out, 0, sizeof(*out));
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, out->addr) == 1)
-		out->family = 4;
-	else if (inet_pton(AF_INET6, buf, out->addr) == 1)
-		out->family = 6;
-	else
-		return BURROW_ERR_INVALID;
-	bits = out->family == 4 ? 32 : 128;
-	prefix = bits;
-	if (slash != NULL) {
-		if (!isdigit((unsigned char)slash[1]))
-			return BURROW_ERR_INVALID;
-		prefix = strtol(slash + 1, &end, 10);
-		if (*end != '\0' || prefix < 0 || prefix > bits || end - (slash + 1) > 3)
-			return BURROW_ERR_INVALID;
-	}
-	out->prefix = (int)prefix;
-	v = addr_load(out);
-	mask = host_mask(bits, out->prefix);
-	if ((v & mask) != 0 && strict)
-		return BURROW_ERR_INVALID;
-	addr_store(out, v & ~mask);
-	return BURROW_OK;
-}
-
 void
-proxy_cidr_format(const struct proxy_cidr *c, char *out, size_t outsz)
+proxy_cidr_format(const struct netaddr_cidr *c, char *out, size_t outsz)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -191,9 +151,9 @@ proxy_cidr_format(const struct proxy_cidr *c, char *out, size_t outsz)
 }
 
 int
-proxy_cidr_host(const struct proxy_cidr *c, uint64_t offset, char *out, size_t outsz)
+proxy_cidr_host(const struct netaddr_cidr *c, uint64_t offset, char *out, size_t outsz)
 {
-	struct proxy_cidr h = *c;
+	struct netaddr_cidr h = *c;
 	int bits = c->family == 4 ? 32 : 128;
 
 	if ((unsigned __int128)offset > host_mask(bits, c->prefix))
@@ -204,8 +164,8 @@ proxy_cidr_host(const struct proxy_cidr *c, uint64_t offset, char *out, size_t o
 }
 
 int
-proxy_cidr_block(const struct proxy_cidr *pool, int block_prefix, uint64_t index,
-                 struct proxy_cidr *out)
+proxy_cidr_block(const struct netaddr_cidr *pool, int block_prefix, uint64_t index,
+                 struct netaddr_cidr *out)
 {
 	int bits = pool->family == 4 ? 32 : 128;
 	int shift = bits - block_prefix;
@@ -226,7 +186,7 @@ int
 store_proxy_cidr_list_canonical(const char *in, char *out, size_t outsz)
 {
 	char item[64], one[64];
-	struct proxy_cidr c;
+	struct netaddr_cidr c;
 	size_t used = 0, n;
 	const char *p = in != NULL ? in : "";
 	int len;
@@ -243,7 +203,7 @@ store_proxy_cidr_list_canonical(const char *in, char *out, size_t outsz)
 		memcpy(item, p, n);
 		item[n] = '\0';
 		p += n;
-		if (proxy_cidr_parse(item, 1, &c) != BURROW_OK)
+		if (netaddr_cidr_parse(item, &c) != BURROW_OK)
 			return BURROW_ERR_INVALID;
 		proxy_cidr_format(&c, one, sizeof(one));
 		len = snprintf(out + used, outsz - used, "%s%s", used ? "," : "", one);
@@ -257,10 +217,10 @@ store_proxy_cidr_list_canonical(const char *in, char *out, size_t outsz)
 static int
 gateway(const char *cidr, char *out, size_t outsz)
 {
-	struct proxy_cidr c;
+	struct netaddr_cidr c;
 	char host[64];
 
-	if (proxy_cidr_parse(cidr, 1, &c) != BURROW_OK ||
+	if (netaddr_cidr_parse(cidr, &c) != BURROW_OK ||
 	    proxy_cidr_host(&c, 1, host, sizeof(host)) != BURROW_OK)
 		return BURROW_ERR_INVALID;
 	snprintf(out, outsz, "%s/%d", host, c.prefix);

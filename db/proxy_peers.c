@@ -117,11 +117,11 @@ free_host(struct store *s, const struct store_proxy_ip *ip, int *host)
 {
 	static const char sql[] =
 	    "SELECT host FROM proxy_peers WHERE proxy_ip_id = ? ORDER BY host";
-	struct proxy_cidr c;
+	struct netaddr_cidr c;
 	struct db_stmt *stmt;
 	int rc, want = 2, last;
 
-	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c) != BURROW_OK || c.prefix > 30)
+	if (netaddr_cidr_parse(ip->peer_cidr4, &c) != BURROW_OK || c.prefix > 30)
 		return store_fail(s, BURROW_ERR_INVALID, "bad peer block %s", ip->peer_cidr4);
 	last = (1 << (32 - c.prefix)) - 2;
 	if ((stmt = store_stmt(s, sql)) == NULL)
@@ -143,13 +143,13 @@ insert_peer(struct store *s, const struct store_proxy_ip *ip, const char *key, i
 	    "INSERT INTO proxy_peers(proxy_ip_id, public_key, host, address4, address6, "
 	    "block_network, cidr_allowlist, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8) RETURNING " PEER_RETURNING;
-	struct proxy_cidr c4, c6;
+	struct netaddr_cidr c4, c6;
 	char a4[64], a6[64];
 	struct db_stmt *stmt;
 	int rc;
 
-	if (proxy_cidr_parse(ip->peer_cidr4, 1, &c4) != BURROW_OK ||
-	    proxy_cidr_parse(ip->peer_cidr6, 1, &c6) != BURROW_OK ||
+	if (netaddr_cidr_parse(ip->peer_cidr4, &c4) != BURROW_OK ||
+	    netaddr_cidr_parse(ip->peer_cidr6, &c6) != BURROW_OK ||
 	    proxy_cidr_host(&c4, (uint64_t)host, a4, sizeof(a4)) != BURROW_OK ||
 	    proxy_cidr_host(&c6, (uint64_t)host, a6, sizeof(a6)) != BURROW_OK)
 		return store_fail(s, BURROW_ERR_INVALID, "bad peer blocks of %s", ip->address);

@@ -306,7 +306,7 @@ struct store_change {
 	int64_t seq;
 	int64_t zone_id;    /* 0: applies to every zone (edges) */
 	char name[NAMES_MAX + 1];
-	char op[8];         /* add, del, update */
+	char op[8];         /* add, del, update, lease (only expires_at moved) */
 };
 
 /* The newest sequence number, 0 for an empty log. */

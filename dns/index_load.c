@@ -315,7 +315,7 @@ apply_name(struct zone_index *idx, struct dns_zone *z, const char *name, int tun
 	/* An empty list clears the records; the tunnel flag is set too. */
 	int rc = zone_index_name_set(idx, z, name, tunnel, rrs);
 
-	/* A renewal is an UPDATE of expires_at alone: it lands here. */
+	/* The lease as of this read (renewals also come by apply_lease()). */
 	if (rc == BURROW_OK && tunnel)
 		rc = zone_index_lease_set(idx, z, name, expires);
 	if (rc != BURROW_OK && rc != BURROW_ERR_NOMEM) {
@@ -390,6 +390,7 @@ enum ahead_kind {
 	AHEAD_EDGES,   /* the edge addresses (every zone) */
 	AHEAD_ZONE,    /* a zone row or a name of an unknown zone: read when applied */
 	AHEAD_NAME,    /* a name of a known zone, its data read ahead */
+	AHEAD_LEASE,   /* a renewal (op 'lease') there: only its lease read ahead */
 };
 
 struct ahead {
@@ -466,6 +467,32 @@ apex_text(const struct dns_zone *z, char *out, size_t outsz)
 	ldns_rdf_deep_free(r);
 }
 
+/* A renewal: the change log's op 'lease' (schema version 7), which only
+ * moved a tunnel's expires_at.  It is not zone content: no serial, no IXFR
+ * delta, no NOTIFY; the answers follow it through the node's lease. */
+static int
+is_lease(const struct store_change *ch)
+{
+	return strcmp(ch->op, "lease") == 0;
+}
+
+/* Reads the lease of the tunnel behind renewal ch of zone z.  Only the
+ * lease: content re-read here (a row deleted since the log was read) would
+ * change the zone without a serial; its own change row will bring it. */
+static int
+read_lease(struct store *s, const struct dns_zone *z, const struct store_change *ch,
+           struct ahead *a)
+{
+	struct store_tunnel t;
+	int rc = store_tunnel_get(s, ch->name, &t);
+
+	if (rc != BURROW_OK)
+		return rc == BURROW_ERR_NOTFOUND ? BURROW_OK : rc;
+	a->tunnel = t.zone_id == z->id;
+	a->expires = t.expires_at;
+	return BURROW_OK;
+}
+
 /* Classifies change i of the chunk and reads a plain name's data. */
 static int
 read_ahead(struct store *s, struct zone_index *idx, struct index_load_batch *b, int i)
@@ -475,11 +502,13 @@ read_ahead(struct store *s, struct zone_index *idx, struct index_load_batch *b, 
 	char apex[NAMES_MAX + 2];
 	struct dns_zone *z;
 
-	/* A name listed again later is re-read once, at its last change. */
+	/* A name listed again later is re-read once, at its last change; a
+	 * later renewal only re-reads the lease, so it does not stand in for
+	 * an earlier content change. */
 	for (int j = i + 1; b->n <= 256 && j < b->n; j++) {
 		const struct store_change *later = &b->cs.c[b->next + j];
 		if (ch->zone_id != 0 && later->zone_id == ch->zone_id &&
-		    strcmp(later->name, ch->name) == 0) {
+		    strcmp(later->name, ch->name) == 0 && (is_lease(ch) || !is_lease(later))) {
 			a->kind = AHEAD_SKIP;
 			return BURROW_OK;
 		}
@@ -494,6 +523,10 @@ read_ahead(struct store *s, struct zone_index *idx, struct index_load_batch *b, 
 	apex_text(z, apex, sizeof(apex));
 	if (strcmp(apex, ch->name) == 0)
 		return BURROW_OK;
+	if (is_lease(ch)) {
+		a->kind = AHEAD_LEASE;
+		return read_lease(s, z, ch, a);
+	}
 	a->kind = AHEAD_NAME;
 	if ((a->rrs = ldns_rr_list_new()) == NULL)
 		return BURROW_ERR_NOMEM;
@@ -517,6 +550,18 @@ index_load_batch_read(struct store *s, struct zone_index *idx, struct index_load
 	return rc;
 }
 
+/* Hands a renewal's lease to the index: nothing else of the name, so the
+ * IXFR journal has nothing to note. */
+static int
+apply_lease(struct zone_index *idx, struct dns_zone *z, const char *name, const struct ahead *a)
+{
+	int rc = a->tunnel ? zone_index_lease_set(idx, z, name, a->expires) : BURROW_OK;
+
+	if (rc != BURROW_OK)
+		log_error("%s: lease not applied: %s", name, burrow_strerror(rc));
+	return BURROW_OK;
+}
+
 /* Applies change i of the chunk (telling obs first). */
 static int
 apply_one(struct store *s, struct zone_index *idx, struct index_load_batch *b, int i,
@@ -527,6 +572,8 @@ apply_one(struct store *s, struct zone_index *idx, struct index_load_batch *b, i
 	struct dns_zone *z = zone_index_zone_by_id(idx, ch->zone_id);
 	int rc;
 
+	if (a->kind == AHEAD_LEASE)
+		return z != NULL ? apply_lease(idx, z, ch->name, a) : BURROW_OK;
 	if (z != NULL && obs != NULL && obs->name != NULL)
 		obs->name(obs->ctx, z, ch->name);
 	if (a->kind == AHEAD_NAME)
@@ -567,10 +614,11 @@ index_load_batch_apply(struct store *s, struct zone_index *idx, struct index_loa
 		rc = load_edges(s, idx);
 	if (rc != BURROW_OK)
 		return rc;
-	/* SOA serials: the newest change of each zone or of every zone. */
+	/* SOA serials: the newest content change of each zone or of every
+	 * zone (renewals are not content; the store's serial agrees). */
 	for (struct dns_zone *z = zone_index_zones(idx); z != NULL; z = z->next) {
 		for (int i = b->n - 1; i >= 0; i--) {
-			if (c[i].zone_id == 0 || c[i].zone_id == z->id) {
+			if ((c[i].zone_id == 0 || c[i].zone_id == z->id) && !is_lease(&c[i])) {
 				zone_index_zone_serial(idx, z, (uint32_t)c[i].seq);
 				break;
 			}

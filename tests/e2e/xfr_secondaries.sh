@@ -2,7 +2,8 @@
 # burrow-dns as the primary of an NSD and a Knot secondary on loopback, all
 # transfers TSIG-signed: the secondaries load every zone (NSD configured per
 # zone, Knot through the catalog zone), follow each change by NOTIFY and
-# IXFR, and anyone without a secondary's key is refused.
+# IXFR (a lease renewal is not a change of the zone: no NOTIFY, no IXFR
+# step), and anyone without a secondary's key is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xfr_lib.bash"
 export BURROW_DB=$T_STORE
@@ -82,10 +83,22 @@ echo "# tunnel create -> answered by NSD in $(cat "$T_DIR/t.nsd" 2>/dev/null) ms
 ok "the change went by IXFR" grep -q "IXFR [0-9]* -> [0-9]*: [0-9]* records" "$T_DIR/dns.log"
 ok "secondaries acknowledged NOTIFY" grep -q "acknowledged" "$T_DIR/dns.log"
 
+# A renewal (burrow-api's UPDATE of expires_at alone) is logged but moves
+# no serial: nothing is sent for it, and the next change is one IXFR step
+# from the serial before it.
+S=$(dig -p $PORT @127.0.0.1 +short +time=2 +tries=1 $Z SOA | awk '{print $3}')
+ok "renew $T2's lease" t_sql \
+	"UPDATE tunnels SET expires_at = $(date +%s) + 3600 WHERE hostname = '$T2'"
+RSEQ=$(t_sql "SELECT max(seq) FROM changes")
+
 # Removal too: NSD and Knot stop answering.
 ok "tunnel rm" $B tunnel rm $T1
+SRM=$(t_sql "SELECT max(seq) FROM changes")
 ok "NSD drops the removed tunnel" wait_for 5 sh -c "dig -p $NPORT @127.0.0.1 +time=1 +tries=1 $T1 A | grep -q NXDOMAIN"
 ok "Knot drops the removed tunnel" wait_for 5 sh -c "dig -p $KPORT @127.0.0.1 +time=1 +tries=1 $T1 A | grep -q NXDOMAIN"
+ok "  by IXFR from before the renewal to the removal" wait_for 10 \
+	grep -q "IXFR $S -> $SRM: " "$T_DIR/dns.log"
+ok "  no NOTIFY for the renewal" sh -c "! grep -q 'NOTIFY $Z serial $RSEQ ' '$T_DIR/dns.log'"
 
 # A new customer domain appears on Knot through the catalog alone.
 N=new-cust.example.net

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -436,6 +437,106 @@ test_change_log_serial(void **state)
 	assert_int_equal(store_edge_add(f->s, "not-an-ip"), BURROW_ERR_INVALID);
 }
 
+struct last_op {
+	char op[8];
+	int n;
+};
+
+static int
+see_op(const struct store_change *c, void *ctx)
+{
+	struct last_op *l = ctx;
+
+	snprintf(l->op, sizeof(l->op), "%s", c->op);
+	l->n++;
+	return 0;
+}
+
+/* The op logged since *seq (one change expected); advances *seq. */
+static const char *
+logged_op(struct fixture *f, int64_t *seq, struct last_op *l)
+{
+	l->n = 0;
+	assert_int_equal(store_change_since(f->s, *seq, see_op, l), BURROW_OK);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(store_change_max(f->s, seq), BURROW_OK);
+	return l->op;
+}
+
+/* A renewal (an UPDATE of expires_at alone) is logged as 'lease', which
+ * every reader sees and the zone's serial ignores; any other change to
+ * the row is 'update' and moves it. */
+static void
+test_renewal_logged_as_lease(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = time(NULL), seq;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 80, STORE_TUNNEL_TLS, 0, "ws",
+	    now + 60 };
+	struct store_tunnel t;
+	struct store_zone before, after;
+	struct last_op l;
+	char sql[NAMES_MAX + 96];
+	int n = 0;
+
+	assert_int_equal(store_tunnel_create(f->s, &spec, &t), BURROW_OK);
+	assert_int_equal(store_zone_base(f->s, &before), BURROW_OK);
+	assert_int_equal(store_change_max(f->s, &seq), BURROW_OK);
+	assert_int_equal(store_tunnel_renew(f->s, "ws", "", now, now + 120, &n), BURROW_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(logged_op(f, &seq, &l), "lease");
+	assert_int_equal(store_zone_base(f->s, &after), BURROW_OK);
+	assert_int_equal(after.serial, before.serial);
+
+	snprintf(sql, sizeof(sql), "UPDATE tunnels SET target_port = 81 WHERE hostname = '%s'",
+	    t.hostname);
+	assert_int_equal(test_sql(f->path, sql), 0);
+	assert_string_equal(logged_op(f, &seq, &l), "update");
+	assert_int_equal(store_zone_base(f->s, &after), BURROW_OK);
+	assert_int_equal(after.serial, (uint32_t)seq);
+}
+
+/* Version 7 rebuilds the SQLite change log: every seq, the serial and the
+ * sequence behind them survive, so no reader's position moves. */
+static void
+test_migrate_from_v6_keeps_log(void **state)
+{
+	struct fixture *f = *state;
+	struct store_init_params p;
+	struct store_tunnel t;
+	struct store_tunnel_spec spec = { NULL, "10.0.0.5", 80, STORE_TUNNEL_TLS, 0, NULL, 0 };
+	struct store_zone z6, z7;
+	struct store *old = NULL, *s = NULL;
+	int64_t max6, max7;
+	char path[512];
+
+	assert_int_equal(test_store_target(f->dir, "v6.db", path, sizeof(path)), 0);
+	assert_int_equal(store_open_at_version(path, 6, &old), BURROW_OK);
+	init_params(&p);
+	assert_int_equal(store_init(old, &p), BURROW_OK);
+	spec.expires_at = time(NULL) + 60;
+	assert_int_equal(store_tunnel_create(old, &spec, &t), BURROW_OK);
+	assert_int_equal(store_zone_base(old, &z6), BURROW_OK);
+	assert_int_equal(store_change_max(old, &max6), BURROW_OK);
+	store_close(old);
+	/* A renewal as version 6 logged it ('update'), the newest row: it
+	 * stays as it was, serial included. */
+	assert_int_equal(test_sql(path, "UPDATE tunnels SET expires_at = expires_at + 60"), 0);
+	max6++;
+
+	assert_int_equal(store_open(path, 0, &s, NULL, 0), BURROW_OK);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	assert_int_equal(store_change_max(s, &max7), BURROW_OK);
+	assert_int_equal(max7, max6);
+	assert_int_equal(store_zone_base(s, &z7), BURROW_OK);
+	assert_int_equal(z7.serial, (uint32_t)max6);
+	assert_true(z7.serial > z6.serial);
+	assert_int_equal(store_tunnel_create(s, &spec, &t), BURROW_OK);
+	assert_int_equal(store_change_max(s, &max7), BURROW_OK);
+	assert_int_equal(max7, max6 + 1);
+	store_close(s);
+}
+
 #define WRITERS 2
 #define PER_WRITER 150
 
@@ -613,6 +714,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v6_keeps_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renewal_logged_as_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exposed_store, setup, teardown),

@@ -32,9 +32,11 @@ dns_start() {
 }
 
 # dns_up_or_gone: true once burrow-dns answers for $BASE or has exited.
+# dig +short prints its errors (";; connection timed out; ...") on stdout
+# too: only a record line, which never starts with ';', is an answer.
 dns_up_or_gone() {
 	! kill -0 "$DNS_PID" 2>/dev/null ||
-		[ -n "$(dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$BASE" SOA)" ]
+		dig +short +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$BASE" SOA | grep -q '^[^;]'
 }
 
 # pebble_start NAME [EAB_KID EAB_KEY]: a throw-away Pebble resolving through
