@@ -50,13 +50,12 @@ log_reopen(void)
 	return BURROW_OK;
 }
 
-void
-log_msg(enum log_level level, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 0)))
+log_line(enum log_level level, const char *fmt, va_list ap)
 {
 	char stamp[32];
 	struct tm tm;
 	time_t now;
-	va_list ap;
 	FILE *out = logger.out != NULL ? logger.out : stderr;
 
 	if (level > logger.level)
@@ -68,9 +67,39 @@ log_msg(enum log_level level, const char *fmt, ...)
 	 * must not interleave their halves of two lines. */
 	flockfile(out);
 	fprintf(out, "%s %s[%s]: ", stamp, logger.program, level_names[level]);
-	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
-	va_end(ap);
 	fputc('\n', out);
 	funlockfile(out);
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_outage_fail(struct log_outage *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->failures++ > 0)
+		return;
+	va_start(ap, fmt);
+	log_line(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_outage_ok(struct log_outage *o, const char *what)
+{
+	if (o->failures == 0)
+		return;
+	log_info("%s: recovered after %lu failed attempt%s", what, o->failures,
+	    o->failures == 1 ? "" : "s");
+	o->failures = 0;
 }

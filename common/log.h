@@ -20,6 +20,24 @@ int log_reopen(void);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A failure that repeats until something recovers (a store that does not
+ * answer, read again on every poll): logged once when it starts and once
+ * when it ends, not on every attempt in between (a frozen database made
+ * burrow-edge log 40 lines a second).  Zero-initialised; one per condition,
+ * in the owner's context, used from one thread. */
+struct log_outage {
+	unsigned long failures;     /* attempts failed since the last success */
+};
+
+/* Logs the line at error level if it is the first failure since the last
+ * success; counts it either way. */
+void log_outage_fail(struct log_outage *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A success: after failures, logs "WHAT: recovered after N failed attempts"
+ * at info level. */
+void log_outage_ok(struct log_outage *o, const char *what);
+
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

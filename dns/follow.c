@@ -102,13 +102,18 @@ follow_changes(void *arg)
 	int64_t max;
 	int applied = 0, total = 0, rc;
 
+	/* A store that is away fails every read until it is back: one
+	 * line when that starts, one when it ends (log.h). */
 	if ((rc = store_change_max(srv->store, &max)) != BURROW_OK) {
-		log_error("change log: %s", store_errmsg(srv->store));
+		log_outage_fail(&srv->store_outage, "change log: %s; retrying",
+		    store_errmsg(srv->store));
 		return rc;
 	}
 	atomic_store_explicit(&srv->stat_store_seq, max, memory_order_relaxed);
-	if (max <= srv->seq)
+	if (max <= srv->seq) {
+		log_outage_ok(&srv->store_outage, "change log");
 		return 0;
+	}
 	rc = index_load_batch_new(srv->store, srv->seq, &b);
 	while (rc == BURROW_OK && !index_load_batch_done(b)) {
 		if ((rc = index_load_batch_read(srv->store, srv->idx, b, FOLLOW_CHUNK)) != BURROW_OK)
@@ -118,8 +123,10 @@ follow_changes(void *arg)
 	}
 	index_load_batch_free(b);
 	if (rc != BURROW_OK)
-		log_error("applying changes after %lld: %s (%s); retrying",
+		log_outage_fail(&srv->store_outage, "applying changes after %lld: %s (%s); retrying",
 		    (long long)srv->seq, burrow_strerror(rc), store_errmsg(srv->store));
+	else
+		log_outage_ok(&srv->store_outage, "change log");
 	if (total > 0 && follow_publish(srv) != BURROW_OK)
 		log_error("zone serials for the stats: out of memory");
 	secondaries_notify(srv, NULL, 0);

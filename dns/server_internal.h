@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "common/log.h"
 #include "db/store.h"
 #include "dns/answer.h"
 #include "dns/server.h"
@@ -89,6 +90,7 @@ struct dns_server {
 	_Atomic uint64_t stat_names;
 	_Atomic uint64_t stat_swaps, stat_swap_ns, stat_swap_max_ns;
 	struct zone_serials *serials;
+	struct log_outage store_outage; /* the follower's store reads (first thread) */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds (latency and lock-out figures). */

@@ -32,10 +32,15 @@ follow(void *arg)
 	int rc;
 
 	if ((rc = edge_index_poll(e)) < 0)
-		log_error("change log read failed: %s (%s)", burrow_strerror(rc),
-		    store_errmsg(e->store));
+		log_outage_fail(&e->log_index, "change log read failed: %s (%s); retrying",
+		    burrow_strerror(rc), store_errmsg(e->store));
+	else
+		log_outage_ok(&e->log_index, "change log");
 	if (edge_gate_refresh_keys(e) != BURROW_OK)
-		log_error("connect-token keys not read: %s", store_errmsg(e->store));
+		log_outage_fail(&e->log_keys, "connect-token keys not read: %s; retrying",
+		    store_errmsg(e->store));
+	else
+		log_outage_ok(&e->log_keys, "connect-token keys");
 	event_base_gettimeofday_cached(e->base, &now);
 	if (now.tv_sec - e->last_retry.tv_sec >= TCP_RETRY_SECONDS) {
 		e->last_retry = now;

@@ -39,6 +39,7 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
+#include "common/log.h"
 #include "common/names.h"
 #include "db/store.h"
 #include "db/store_watch.h"
@@ -129,6 +130,9 @@ struct edge {
 	int64_t seq;               /* change log position applied */
 	int64_t fresh_us;          /* monotonic time of the last read for a miss */
 	struct timeval last_retry; /* last retry of failed tcp binds */
+	/* Store reads that fail until the store is back: logged once each
+	 * way (log.h), not on every poll and handshake. */
+	struct log_outage log_index, log_keys;
 	struct edge_conn *conns;   /* every live connection */
 	int nconns;
 	int draining;

@@ -65,7 +65,8 @@ edge_gate_find_key(const char *kid, void *ctx)
 		/* A key made since the last poll: one small aggregate query
 		 * tells whether there is anything new to read. */
 		if (pass == 0 && (rc = edge_gate_refresh_keys(e)) != BURROW_OK)
-			log_error("connect-token keys not read: %s", store_errmsg(e->store));
+			log_outage_fail(&e->log_keys, "connect-token keys not read: %s; retrying",
+			    store_errmsg(e->store));
 	}
 	return NULL;
 }

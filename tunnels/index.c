@@ -64,10 +64,11 @@ refresh(struct edge *e, const char *hostname)
 		return 0;
 	e->fresh_us = now;
 	if ((rc = edge_index_poll(e)) < 0) {
-		log_error("change log read for '%s' failed: %s (%s)", hostname,
-		    burrow_strerror(rc), store_errmsg(e->store));
+		log_outage_fail(&e->log_index, "change log read for '%s' failed: %s (%s); retrying",
+		    hostname, burrow_strerror(rc), store_errmsg(e->store));
 		return 0;
 	}
+	log_outage_ok(&e->log_index, "change log");
 	return rc > 0;
 }
 

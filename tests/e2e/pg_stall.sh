@@ -54,4 +54,16 @@ H2=$(tunnel tls "127.0.0.1:$BACK")
 ok "a tunnel created afterwards answers at burrow-dns" wait_for 30 sh -c \
 	"[ \"\$(dig +short -p $DNS_PORT @127.0.0.1 $H2 A)\" = 127.0.0.1 ]"
 ok "  and at the edge" wait_for 30 handshake_ok "$H2"
+# One line when the store went away and one when it was back, not one per
+# poll (the edge polls every 50 ms, burrow-dns every 200 ms: the freeze
+# above lasts seconds).
+echo "# edge log lines about the change log: $(grep -c 'change log' "$T_DIR/edge.log")"
+ok "burrow-edge logged the outage once, not per poll" \
+	test "$(grep -c 'change log read' "$T_DIR/edge.log")" -le 1
+ok "  and that it was over" grep -q "change log: recovered after" "$T_DIR/edge.log"
+ok "  its token keys: once too" \
+	test "$(grep -c 'connect-token keys not read' "$T_DIR/edge.log")" -le 1
+ok "burrow-dns logged the outage once" \
+	test "$(grep -v recovered "$T_DIR/dns.log" | grep -c 'change log: \|applying changes after')" -le 1
+ok "  and that it was over" grep -q "change log: recovered after" "$T_DIR/dns.log"
 done_testing
