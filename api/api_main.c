@@ -106,25 +106,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* API keys must not cross a network in clear text: off loopback, TLS or
- * nothing.  Exits 2 with one line. */
-static void
-check_listen(const char *listen, int tls)
-{
-	int loopback = http_tls_listen_loopback(listen);
-
-	if (loopback < 0) {
-		fprintf(stderr, "burrow-api: bad --listen address '%s' (numeric ADDR:PORT)\n",
-		    listen);
-		exit(2);
-	}
-	if (!loopback && !tls) {
-		fprintf(stderr, "burrow-api: --listen %s is not loopback: give --tls-cert and "
-		    "--tls-key\n", listen);
-		exit(2);
-	}
-}
-
 static int
 add_events(struct daemon *d, int reap_s)
 {
@@ -227,7 +208,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "burrow-api: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
-	check_listen(listen, d.tls_cert != NULL);
+	/* API keys must not cross a network in clear text. */
+	if (http_tls_check_listen("burrow-api", listen, d.tls_cert != NULL, "") != 0)
+		return 2;
 	if (d.tls_cert != NULL &&
 	    (tls = http_tls_ctx_new(d.tls_cert, d.tls_key, errmsg, sizeof(errmsg))) == NULL) {
 		fprintf(stderr, "burrow-api: %s\n", errmsg);

@@ -1,7 +1,6 @@
 /*
  * server.c: the evhttp side of burrow-api (server.h).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,30 +28,6 @@ struct api_server {
 	SSL_CTX *tls;        /* owned; NULL: clear text */
 };
 
-static const char *
-method_name(struct evhttp_request *req)
-{
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
-	default: return "OTHER";
-	}
-}
-
-/* Messages can echo what a client sent: anything but printable ASCII
- * becomes '?', so no forged log lines. */
-static void
-printable(const char *in, char *out, size_t outsz)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
-	out[i] = '\0';
-}
 
 /* One line per refusal: who, what, why.  Never the key. */
 static void
@@ -65,9 +40,9 @@ log_refusal(struct evhttp_request *req, const char *method, const char *path,
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &host, &port);
-	printable(reply->reason, reason, sizeof(reason));
-	printable(path, where, sizeof(where));
-	printable(reply->workspace, ws, sizeof(ws));
+	log_printable(reply->reason, reason, sizeof(reason));
+	log_printable(path, where, sizeof(where));
+	log_printable(reply->workspace, ws, sizeof(ws));
 	log_info("api: %d for %s %s from %s port %u%s%s: %s", reply->status, method, where,
 	    host != NULL ? host : "?", (unsigned)port, ws[0] != '\0' ? " workspace " : "", ws,
 	    reason);
@@ -107,7 +82,7 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	memset(&r, 0, sizeof(r));
-	r.method = method_name(req);
+	r.method = http_tls_method_name(req);
 	r.path = path != NULL && path[0] != '\0' ? path : "/";
 	r.query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	r.authorization = evhttp_find_header(evhttp_request_get_input_headers(req),

@@ -185,3 +185,34 @@ http_tls_serve(struct evhttp *http, SSL_CTX **ctx)
 {
 	evhttp_set_bevcb(http, tls_bev, ctx);
 }
+
+const char *
+http_tls_method_name(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "OTHER";
+	}
+}
+
+int
+http_tls_check_listen(const char *program, const char *listen, int tls, const char *hint)
+{
+	int loopback = http_tls_listen_loopback(listen);
+
+	if (loopback < 0) {
+		fprintf(stderr, "%s: bad --listen address '%s' (numeric ADDR:PORT)\n", program,
+		    listen);
+		return 2;
+	}
+	if (!loopback && !tls) {
+		fprintf(stderr, "%s: --listen %s is not loopback: give --tls-cert and --tls-key%s\n",
+		    program, listen, hint);
+		return 2;
+	}
+	return 0;
+}

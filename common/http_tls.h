@@ -37,6 +37,16 @@ int http_tls_bind(struct evhttp *http, struct event_base *base, const char *list
  * ctx must outlive http. */
 void http_tls_serve(struct evhttp *http, SSL_CTX **ctx);
 
+/* The request's method as text ("GET", "POST", "DELETE", "PUT", "PATCH"),
+ * "OTHER" for the rest. */
+const char *http_tls_method_name(struct evhttp_request *req);
+
+/* The rule for an API that takes bearer secrets: off loopback, TLS (tls
+ * set) or nothing.  Returns 0 if listen may be used; else prints one line
+ * "PROGRAM: ..." on stderr (a bad address, or not loopback without TLS,
+ * followed by hint, "" for none) and returns 2, the exit code. */
+int http_tls_check_listen(const char *program, const char *listen, int tls, const char *hint);
+
 /* 1 if req came over TLS.  libevent serves a connection in clear text when
  * the bufferevent callback fails, so a TLS server checks each request. */
 int http_tls_request_secure(struct evhttp_request *req);

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,4 +103,16 @@ log_outage_ok(struct log_outage *o, const char *what)
 	log_info("%s: recovered after %lu failed attempt%s", what, o->failures,
 	    o->failures == 1 ? "" : "s");
 	o->failures = 0;
+}
+
+void
+log_printable(const char *in, char *out, size_t outsz)
+{
+	size_t i;
+
+	if (outsz == 0)
+		return;
+	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
+	out[i] = '\0';
 }

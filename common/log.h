@@ -8,6 +8,8 @@
 #ifndef BURROW_LOG_H
 #define BURROW_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* Names the program in each line and where lines go (NULL: stderr).
@@ -37,6 +39,11 @@ void log_outage_fail(struct log_outage *o, const char *fmt, ...)
 /* A success: after failures, logs "WHAT: recovered after N failed attempts"
  * at info level. */
 void log_outage_ok(struct log_outage *o, const char *what);
+
+/* Copies in into out (size outsz, truncated) with anything but printable
+ * ASCII as '?': for text a client sent (a path, a name, a reason that
+ * echoes one), so it cannot forge log lines. */
+void log_printable(const char *in, char *out, size_t outsz);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -2,7 +2,6 @@
  * exit_api.c: POST /connect and /disconnect with workspace bearer tokens.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -178,24 +177,6 @@ exit_api_handle(struct exit_agent *a, const char *method, const char *path,
 	return rc;
 }
 
-int
-exit_api_listen_loopback(const char *listen)
-{
-	return http_tls_listen_loopback(listen);
-}
-
-/* A reason for the log: store messages can echo names a client sent, so
- * anything but printable ASCII becomes '?' (no forged log lines). */
-static void
-printable(const char *in, char *out, size_t outsz)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
-	out[i] = '\0';
-}
-
 static void
 log_refusal(struct evhttp_request *req, const struct exit_api_reply *reply)
 {
@@ -205,19 +186,9 @@ log_refusal(struct evhttp_request *req, const struct exit_api_reply *reply)
 
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &host, &port);
-	printable(reply->reason != NULL ? reply->reason : "", reason, sizeof(reason));
+	log_printable(reply->reason != NULL ? reply->reason : "", reason, sizeof(reason));
 	log_info("api: %d for %s port %u: %s", reply->status, host != NULL ? host : "?",
 	    (unsigned)port, reason);
-}
-
-static const char *
-method_name(struct evhttp_request *req)
-{
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_GET: return "GET";
-	default: return "OTHER";
-	}
 }
 
 static void
@@ -257,7 +228,7 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "TLS unavailable");
 		return;
 	}
-	if (exit_api_handle(api->agent, method_name(req), path != NULL ? path : "/", auth,
+	if (exit_api_handle(api->agent, http_tls_method_name(req), path != NULL ? path : "/", auth,
 	    (const char *)(body != NULL ? body : (unsigned char *)""), len,
 	    &reply) != BURROW_OK) {
 		evhttp_send_error(req, 500, "out of memory");

@@ -38,11 +38,6 @@ int exit_api_handle(struct exit_agent *a, const char *method, const char *path,
                     const char *authorization, const char *body, size_t len,
                     struct exit_api_reply *reply);
 
-/* 1 if listen ("ADDR:PORT", numeric) is a loopback address (127.0.0.0/8,
- * ::1, or 127.0.0.0/8 mapped into IPv6), 0 if not (0.0.0.0 and :: are not),
- * BURROW_ERR_INVALID if it is not a numeric ADDR:PORT. */
-int exit_api_listen_loopback(const char *listen);
-
 struct event_base;
 struct exit_api;
 

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "common/error.h"
+#include "common/http_tls.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/opts.h"
@@ -112,26 +113,6 @@ reload_tls(struct daemon *d)
 	}
 	exit_api_set_tls(d->api, ctx);
 	log_info("reloaded --tls-cert %s", d->tls_cert);
-}
-
-/* Refuses, before anything starts, an API that would carry bearer tokens
- * in clear text off this host.  Exits 2 with one line. */
-static void
-check_listen(const char *listen, int tls, int insecure)
-{
-	int loopback = exit_api_listen_loopback(listen);
-
-	if (loopback < 0) {
-		fprintf(stderr, "burrow-exit: bad --listen address '%s' (numeric ADDR:PORT)\n",
-		    listen);
-		exit(2);
-	}
-	if (!loopback && !tls && !insecure) {
-		fprintf(stderr, "burrow-exit: --listen %s is not loopback: give --tls-cert and "
-		    "--tls-key (or --insecure-listen to send bearer tokens in clear text)\n",
-		    listen);
-		exit(2);
-	}
 }
 
 static void
@@ -252,7 +233,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "burrow-exit: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
-	check_listen(listen, d.tls_cert != NULL, insecure);
+	/* Bearer tokens in clear text off this host only when asked for. */
+	if (http_tls_check_listen("burrow-exit", listen, d.tls_cert != NULL || insecure,
+	    " (or --insecure-listen to send bearer tokens in clear text)") != 0)
+		return 2;
 	if (d.tls_cert != NULL &&
 	    (tls = exit_tls_ctx_new(d.tls_cert, d.tls_key, errmsg, sizeof(errmsg))) == NULL) {
 		fprintf(stderr, "burrow-exit: %s\n", errmsg);
@@ -287,7 +271,7 @@ main(int argc, char **argv)
 	    metrics_add_collector(d.metrics, exit_metrics_collect, &d.agent) != BURROW_OK ||
 	    metrics_listen(d.metrics, d.base, metrics_addr) != BURROW_OK))
 		goto out;
-	if (d.tls_cert == NULL && exit_api_listen_loopback(listen) == 0)
+	if (d.tls_cert == NULL && http_tls_listen_loopback(listen) == 0)
 		log_warn("API on %s without TLS (--insecure-listen): bearer tokens cross the "
 		    "network in clear text", listen);
 	expire_tv.tv_sec = expire_s;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "common/error.h"
+#include "common/http_tls.h"
 #include "exit/exit_api.h"
 #include "exit/exit_tls.h"
 
@@ -19,20 +20,20 @@ static void
 test_loopback(void **state)
 {
 	(void)state;
-	assert_int_equal(exit_api_listen_loopback("127.0.0.1:8470"), 1);
-	assert_int_equal(exit_api_listen_loopback("127.45.6.7:1"), 1);
-	assert_int_equal(exit_api_listen_loopback("[::1]:8470"), 1);
-	assert_int_equal(exit_api_listen_loopback("[::ffff:127.0.0.1]:8470"), 1);
-	assert_int_equal(exit_api_listen_loopback("0.0.0.0:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("[::]:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("192.0.2.1:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("128.0.0.1:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("[::2]:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("[::ffff:10.0.0.1]:8470"), 0);
-	assert_int_equal(exit_api_listen_loopback("localhost:8470"), BURROW_ERR_INVALID);
-	assert_int_equal(exit_api_listen_loopback("127.0.0.1"), BURROW_ERR_INVALID);
-	assert_int_equal(exit_api_listen_loopback("127.0.0.1:99999"), BURROW_ERR_INVALID);
-	assert_int_equal(exit_api_listen_loopback("::1:8470"), BURROW_ERR_INVALID);
+	assert_int_equal(http_tls_listen_loopback("127.0.0.1:8470"), 1);
+	assert_int_equal(http_tls_listen_loopback("127.45.6.7:1"), 1);
+	assert_int_equal(http_tls_listen_loopback("[::1]:8470"), 1);
+	assert_int_equal(http_tls_listen_loopback("[::ffff:127.0.0.1]:8470"), 1);
+	assert_int_equal(http_tls_listen_loopback("0.0.0.0:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("[::]:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("192.0.2.1:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("128.0.0.1:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("[::2]:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("[::ffff:10.0.0.1]:8470"), 0);
+	assert_int_equal(http_tls_listen_loopback("localhost:8470"), BURROW_ERR_INVALID);
+	assert_int_equal(http_tls_listen_loopback("127.0.0.1"), BURROW_ERR_INVALID);
+	assert_int_equal(http_tls_listen_loopback("127.0.0.1:99999"), BURROW_ERR_INVALID);
+	assert_int_equal(http_tls_listen_loopback("::1:8470"), BURROW_ERR_INVALID);
 }
 
 /* The mode is checked before the key is read, so any content will do. */
